@@ -1,0 +1,57 @@
+/**
+ * `@triage/testkit` (private, devDependency only): installs, starts and stops
+ * the real local servers that integration tests talk to.
+ *
+ * In a test: `const { moto, minio } = inject('triageServices');` (the vitest
+ * project must be created with `triageProject(import.meta.url, { services: true })`).
+ *
+ * @packageDocumentation
+ */
+import type {} from 'vitest';
+import type { ServicesInfo } from './services.js';
+
+export { ensureMinio, ensureMoto, MINIO_VERSION, MOTO_VERSION } from './install.js';
+export { type FileLockOptions, isAlive, withFileLock } from './lock.js';
+export { defaultCacheDir, type TestkitEnv } from './paths.js';
+export {
+  freePort,
+  type ServerProcess,
+  type ServerProcessOptions,
+  startServerProcess,
+  tailFile,
+} from './process.js';
+export {
+  isOrphan,
+  isRunning,
+  type ReapResult,
+  reapServers,
+  type ServerOwner,
+  type ServerRecord,
+  ServerRegistry,
+} from './registry.js';
+export {
+  CAPABILITIES,
+  type RunningServer,
+  type ServerCapabilities,
+  type ServerInfo,
+  type ServerName,
+  type StartServerOptions,
+  startMinio,
+  startMoto,
+} from './servers.js';
+export {
+  type Services,
+  type ServicesInfo,
+  type StartServicesOptions,
+  type StopServicesOptions,
+  serverLogTails,
+  startServices,
+} from './services.js';
+
+declare module 'vitest' {
+  /** Values the test kit's globalSetup provides to tests. */
+  export interface ProvidedContext {
+    /** Endpoints and root credentials of the running moto and MinIO servers. */
+    triageServices: ServicesInfo;
+  }
+}
