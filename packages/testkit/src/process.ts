@@ -49,6 +49,8 @@ export interface ServerProcessOptions {
   readonly readyTimeoutMs?: number;
   readonly registry: ServerRegistry;
   readonly owner: ServerOwner;
+  /** What to do when the executable cannot be run; default: delete the cache folder to reinstall. */
+  readonly fixHint?: string;
 }
 
 /** A server process started by the test kit. */
@@ -97,7 +99,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     const error = await spawnError;
     throw new TriageError(
       'TESTKIT_START_FAILED',
-      `Could not run ${options.name} at ${options.bin}: ${error.message}. Delete the test kit cache folder to reinstall it.`,
+      `Could not run ${options.name} at ${options.bin}: ${error.message}. ${options.fixHint ?? 'Delete the test kit cache folder to reinstall it.'}`,
       { cause: error, context: { server: options.name, bin: options.bin } },
     );
   }

@@ -77,6 +77,8 @@ export interface StartServerOptions {
   readonly owner: ServerOwner;
   /** PATH and similar for the server; default none. */
   readonly env?: NodeJS.ProcessEnv;
+  /** What to tell the user if `bin` cannot be run (e.g. which setting named it). */
+  readonly fixHint?: string;
 }
 
 const REGION = 'us-east-1';
@@ -111,6 +113,7 @@ export async function startMoto(options: StartServerOptions): Promise<RunningSer
       healthUrl: `${endpoint}/moto-api/`,
       registry: options.registry,
       owner: options.owner,
+      ...(options.fixHint ? { fixHint: options.fixHint } : {}),
     });
     return {
       process,
@@ -160,6 +163,7 @@ export async function startMinio(options: StartServerOptions): Promise<RunningSe
       healthUrl: `${endpoint}/minio/health/ready`,
       registry: options.registry,
       owner: options.owner,
+      ...(options.fixHint ? { fixHint: options.fixHint } : {}),
     });
     return {
       process,

@@ -99,9 +99,12 @@ export async function startServices(options: StartServicesOptions): Promise<Serv
   ]);
 
   const common = { runDir, registry, owner: options.owner, env: { PATH: env.PATH, HOME: env.HOME } };
+  const hint = (variable: string) => ({
+    fixHint: `Check ${variable}, which named it, or unset it to install one.`,
+  });
   const started = await Promise.allSettled([
-    startMoto({ ...common, bin: motoBin }),
-    startMinio({ ...common, bin: minioBin }),
+    startMoto({ ...common, bin: motoBin, ...(options.motoBin ? hint('TRIAGE_MOTO_SERVER') : {}) }),
+    startMinio({ ...common, bin: minioBin, ...(options.minioBin ? hint('TRIAGE_MINIO') : {}) }),
   ]);
   const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = started.find((result) => result.status === 'rejected');
