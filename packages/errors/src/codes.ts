@@ -150,6 +150,53 @@ export const ERROR_CODES = Object.freeze({
     retryable: false,
     summary: 'The operation was cancelled through its AbortSignal or by Ctrl-C.',
   },
+  ENVELOPE_BAD_HEADER: {
+    category: 'data',
+    retryable: false,
+    summary: 'The input is not a triage envelope, or its header is malformed or out of bounds.',
+  },
+  ENVELOPE_UNSUPPORTED_VERSION: {
+    category: 'data',
+    retryable: false,
+    summary: 'The envelope uses a format version or feature this triage does not know; upgrade triage.',
+  },
+  ENVELOPE_NO_MATCHING_IDENTITY: {
+    category: 'permission',
+    retryable: false,
+    summary: 'None of the given keys or passwords can open the envelope: it was encrypted to someone else.',
+  },
+  ENVELOPE_WRONG_PASSWORD: {
+    category: 'permission',
+    retryable: false,
+    summary: 'The password does not open the password-protected envelope (or its stanza was altered).',
+  },
+  ENVELOPE_TAMPERED: {
+    category: 'data',
+    retryable: false,
+    summary:
+      'The header MAC or a chunk failed authentication: the envelope was modified, reordered or cut mid-chunk.',
+  },
+  ENVELOPE_TRUNCATED: {
+    category: 'data',
+    retryable: false,
+    summary: 'The envelope ends early: its header or its final chunk is missing.',
+  },
+  KEY_INVALID: {
+    category: 'data',
+    retryable: false,
+    summary: 'A key, identity file or signature text is malformed or fails its checksum.',
+  },
+  PASSPHRASE_REQUIRED: {
+    category: 'usage',
+    retryable: false,
+    summary: 'The identity file is protected by a passphrase and none was given.',
+  },
+  SIGNATURE_INVALID: {
+    category: 'data',
+    retryable: false,
+    summary:
+      'A signature does not verify with the given public key: the signed data or signature was altered.',
+  },
   TESTKIT_INSTALL_FAILED: {
     category: 'unavailable',
     retryable: false,
