@@ -6,15 +6,19 @@
  * this suite fails until the table is corrected, so later tests that rely on
  * a capability can trust it.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, type Credentials, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -170,6 +174,98 @@ function describeS3Server(name: ServerName): void {
           new PutObjectCommand({ Bucket: bucket, Key: 'inm/existing', Body: 'overwrite', IfNoneMatch: '*' }),
         );
         expect(await getText(admin, bucket, 'inm/existing')).toBe('overwrite');
+      });
+    }
+
+    const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
+
+    if (server.capabilities.checksums) {
+      it('validates SHA-256 checksums and returns them on HEAD (full and composite)', async () => {
+        const body = randomBytes(1000);
+        const wrong = sha256(randomBytes(8));
+        const failure = await s3Failure(
+          admin.send(
+            new PutObjectCommand({ Bucket: bucket, Key: 'sum/bad', Body: body, ChecksumSHA256: wrong }),
+          ),
+        );
+        expect(failure.status).toBe(400);
+        await admin.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: 'sum/single',
+            Body: body,
+            ChecksumSHA256: sha256(body),
+          }),
+        );
+        const single = await admin.send(
+          new HeadObjectCommand({ Bucket: bucket, Key: 'sum/single', ChecksumMode: 'ENABLED' }),
+        );
+        expect(single.ChecksumSHA256).toBe(sha256(body));
+        const parts = [randomBytes(5 * 1024 * 1024), randomBytes(10)];
+        await multipart('sum/multi', parts);
+        const multi = await admin.send(
+          new HeadObjectCommand({ Bucket: bucket, Key: 'sum/multi', ChecksumMode: 'ENABLED' }),
+        );
+        const digests = Buffer.concat(parts.map((p) => createHash('sha256').update(p).digest()));
+        expect(multi.ChecksumSHA256).toBe(`${sha256(digests)}-2`);
+      });
+    } else {
+      it('ignores SHA-256 checksums (recorded: a wrong one is accepted, none is returned)', async () => {
+        const body = randomBytes(1000);
+        await admin.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: 'sum/bad',
+            Body: body,
+            ChecksumSHA256: sha256(randomBytes(8)),
+          }),
+        );
+        const head = await admin.send(
+          new HeadObjectCommand({ Bucket: bucket, Key: 'sum/bad', ChecksumMode: 'ENABLED' }),
+        );
+        expect(head.ChecksumSHA256).toBeUndefined();
+      });
+    }
+
+    async function multipart(key: string, parts: Buffer[], ifNoneMatch?: '*'): Promise<void> {
+      const created = await admin.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: 'SHA256' }),
+      );
+      const done = [];
+      for (const [index, part] of parts.entries()) {
+        const out = await admin.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: created.UploadId,
+            PartNumber: index + 1,
+            Body: part,
+            ChecksumSHA256: sha256(part),
+          }),
+        );
+        done.push({
+          PartNumber: index + 1,
+          ETag: out.ETag,
+          ChecksumSHA256: out.ChecksumSHA256 ?? sha256(part),
+        });
+      }
+      await admin.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: created.UploadId,
+          MultipartUpload: { Parts: done },
+          ...(ifNoneMatch ? { IfNoneMatch: ifNoneMatch } : {}),
+        }),
+      );
+    }
+
+    if (server.capabilities.conditionalWrites) {
+      it('refuses CompleteMultipartUpload with If-None-Match: * on an existing key (412)', async () => {
+        await admin.send(new PutObjectCommand({ Bucket: bucket, Key: 'inm/multi', Body: 'original' }));
+        const failure = await s3Failure(multipart('inm/multi', [randomBytes(10)], '*'));
+        expect(failure).toEqual({ name: 'PreconditionFailed', status: 412 });
+        expect(await getText(admin, bucket, 'inm/multi')).toBe('original');
       });
     }
 

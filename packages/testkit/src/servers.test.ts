@@ -9,6 +9,7 @@ describe('CAPABILITIES', () => {
     expect(CAPABILITIES.minio).toMatchObject({
       verifiesSignatures: true,
       conditionalWrites: true,
+      checksums: true,
       enforcesSessionToken: true,
       stsAssumeRole: true,
     });

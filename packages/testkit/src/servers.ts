@@ -16,8 +16,13 @@ export type ServerName = 'moto' | 'minio';
 export interface ServerCapabilities {
   /** Requests signed with a wrong secret are refused (403 SignatureDoesNotMatch). */
   readonly verifiesSignatures: boolean;
-  /** `PutObject` with `If-None-Match: *` on an existing key is refused with 412. */
+  /** `PutObject` and `CompleteMultipartUpload` with `If-None-Match: *` on an existing key are refused with 412. */
   readonly conditionalWrites: boolean;
+  /**
+   * SHA-256 checksums are validated on upload (a wrong one is refused) and returned by HEAD with
+   * `ChecksumMode: ENABLED` (full-object for single PUTs, `…-N` composite for multipart).
+   */
+  readonly checksums: boolean;
   /** STS `AssumeRole` is served on the same endpoint. */
   readonly stsAssumeRole: boolean;
   /** STS `GetSessionToken` is served on the same endpoint. */
@@ -33,6 +38,7 @@ export const CAPABILITIES: Readonly<Record<ServerName, ServerCapabilities>> = Ob
   moto: {
     verifiesSignatures: false,
     conditionalWrites: true,
+    checksums: false,
     stsAssumeRole: true,
     stsGetSessionToken: true,
     enforcesSessionToken: false,
@@ -41,6 +47,7 @@ export const CAPABILITIES: Readonly<Record<ServerName, ServerCapabilities>> = Ob
   minio: {
     verifiesSignatures: true,
     conditionalWrites: true,
+    checksums: true,
     stsAssumeRole: true,
     stsGetSessionToken: false,
     enforcesSessionToken: true,
