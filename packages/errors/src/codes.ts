@@ -110,6 +110,18 @@ export const ERROR_CODES = Object.freeze({
     retryable: false,
     summary: 'The credentials are unknown, malformed, expired or revoked.',
   },
+  CREDENTIALS_EXPIRING: {
+    category: 'permission',
+    retryable: false,
+    summary:
+      'The credentials expire before the operation can finish; mint longer-lived ones and start again.',
+  },
+  S3_REQUEST_REJECTED: {
+    category: 'config',
+    retryable: false,
+    summary:
+      'S3 refused the request as invalid (an unsupported option, a missing KMS key, a malformed value).',
+  },
   INTEGRITY_MISMATCH: {
     category: 'data',
     retryable: false,

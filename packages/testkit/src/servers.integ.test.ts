@@ -10,6 +10,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -268,6 +269,36 @@ function describeS3Server(name: ServerName): void {
         expect(await getText(admin, bucket, 'inm/multi')).toBe('original');
       });
     }
+
+    it(`answers UploadPart into an aborted multipart upload with ${server.capabilities.noSuchUpload ? '404 NoSuchUpload' : 'a 500 (recorded)'}`, async () => {
+      const created = await admin.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'aborted/upload' }),
+      );
+      await admin.send(
+        new AbortMultipartUploadCommand({
+          Bucket: bucket,
+          Key: 'aborted/upload',
+          UploadId: created.UploadId,
+        }),
+      );
+      // moto's 500 is an HTML page the SDK cannot parse, so read the status from the raw error.
+      const error = await admin
+        .send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: 'aborted/upload',
+            UploadId: created.UploadId,
+            PartNumber: 1,
+            Body: 'x',
+          }),
+        )
+        .then(
+          () => expect.unreachable('UploadPart into an aborted upload succeeded'),
+          (e: unknown) => e as { name?: string; $metadata?: { httpStatusCode?: number } },
+        );
+      if (server.capabilities.noSuchUpload) expect(error.name).toBe('NoSuchUpload');
+      expect(error.$metadata?.httpStatusCode).toBe(server.capabilities.noSuchUpload ? 404 : 500);
+    });
 
     /** Proves S3 accepts temporary keys with their token, and whether it enforces the token. */
     async function checkTemporaryKeys(keys: Required<KeyPair>, key: string): Promise<void> {

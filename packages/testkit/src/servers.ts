@@ -23,6 +23,8 @@ export interface ServerCapabilities {
    * `ChecksumMode: ENABLED` (full-object for single PUTs, `…-N` composite for multipart).
    */
   readonly checksums: boolean;
+  /** `UploadPart` into an aborted multipart upload answers 404 `NoSuchUpload` (moto: a 500 from an unhandled KeyError). */
+  readonly noSuchUpload: boolean;
   /** STS `AssumeRole` is served on the same endpoint. */
   readonly stsAssumeRole: boolean;
   /** STS `GetSessionToken` is served on the same endpoint. */
@@ -39,6 +41,7 @@ export const CAPABILITIES: Readonly<Record<ServerName, ServerCapabilities>> = Ob
     verifiesSignatures: false,
     conditionalWrites: true,
     checksums: false,
+    noSuchUpload: false,
     stsAssumeRole: true,
     stsGetSessionToken: true,
     enforcesSessionToken: false,
@@ -48,6 +51,7 @@ export const CAPABILITIES: Readonly<Record<ServerName, ServerCapabilities>> = Ob
     verifiesSignatures: true,
     conditionalWrites: true,
     checksums: true,
+    noSuchUpload: true,
     stsAssumeRole: true,
     stsGetSessionToken: false,
     enforcesSessionToken: true,
