@@ -31,6 +31,12 @@ describe('translate', () => {
     [sdk('TimeoutError'), 'TIMEOUT', true],
     [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'NETWORK_ERROR', true],
     [new Error('socket hang up'), 'NETWORK_ERROR', true],
+    [
+      Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }),
+      'NETWORK_ERROR',
+      true,
+    ],
+    [Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }), 'TIMEOUT', true],
     [sdk('InvalidArgument', 400), 'S3_REQUEST_REJECTED', false],
     [sdk('AbortError'), 'ABORTED', false],
   ])('%s → %s', (error, code, retryable) => {

@@ -112,14 +112,17 @@ function classify(error: SdkLikeError): { code: TriageErrorCode; retryable: bool
   if (THROTTLE_ERRORS.has(name) || status === 429 || (status === 503 && name === 'SlowDown')) {
     return { code: 'THROTTLED', retryable: true, hint: 'the server asked to slow down' };
   }
-  if (TIMEOUT_ERRORS.has(name) || code === 'ETIMEDOUT') {
+  // The errno code is the truthful part: the SDK names a reset socket 'TimeoutError'.
+  if (code === 'ETIMEDOUT') {
     return { code: 'TIMEOUT', retryable: true, hint: 'the request timed out or the connection stalled' };
   }
-  if (
-    NETWORK_CODES.has(code) ||
-    NETWORK_CODES.has(name) ||
-    /socket hang up|ECONNRESET|other side closed/i.test(error.message ?? '')
-  ) {
+  if (NETWORK_CODES.has(code) || NETWORK_CODES.has(name)) {
+    return { code: 'NETWORK_ERROR', retryable: true, hint: `the connection failed (${code || name})` };
+  }
+  if (TIMEOUT_ERRORS.has(name)) {
+    return { code: 'TIMEOUT', retryable: true, hint: 'the request timed out or the connection stalled' };
+  }
+  if (/socket hang up|other side closed/i.test(error.message ?? '')) {
     return { code: 'NETWORK_ERROR', retryable: true, hint: 'the connection failed' };
   }
   if (

@@ -1,0 +1,182 @@
+/**
+ * A fault-injecting reverse proxy on 127.0.0.1 for S3 tests: it forwards
+ * requests to a real server unchanged (Host header included, so SigV4
+ * signatures still verify) and, where a rule matches, injects the failures
+ * real networks and real S3 produce: connection resets before or after the
+ * server acted, 500 and 503 SlowDown replies, stalls, and bodies cut mid-way.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** What to do to a matching request. */
+export type Fault =
+  /** Drop the connection before forwarding: the server never sees the request. */
+  | { readonly kind: 'reset-before' }
+  /** Forward, let the server act, then drop the connection: the reply is lost. */
+  | { readonly kind: 'reset-after' }
+  /** Answer with an S3 error instead of forwarding. */
+  | { readonly kind: 'status'; readonly status: 500 | 503; readonly code: 'InternalError' | 'SlowDown' }
+  /** Hold the request without answering for this long (then drop it). */
+  | { readonly kind: 'stall'; readonly ms: number }
+  /** Forward, then send only the first `bytes` of the response body and drop the connection. */
+  | { readonly kind: 'truncate'; readonly bytes: number };
+
+/** When a fault applies. */
+export interface FaultRule {
+  /** S3 operation from the SDK's `x-id` query parameter (`UploadPart`, `GetObject`, …) or the method for others. */
+  readonly action?: string;
+  /** Only for this part number (UploadPart). */
+  readonly partNumber?: number;
+  readonly fault: Fault;
+  /** Apply to this many matching requests, then stop; default 1. */
+  readonly times?: number;
+  /** Let this many matching requests through first; default 0. */
+  readonly skip?: number;
+}
+
+/** A running proxy. */
+export interface FaultProxy {
+  /** `http://127.0.0.1:PORT`: use it as the S3 endpoint. */
+  readonly endpoint: string;
+  /** Replaces the rules; counters start afresh. */
+  setRules(rules: readonly FaultRule[]): void;
+  /** Faults injected so far, by kind. */
+  readonly injected: Record<string, number>;
+  /** Requests seen, as `action` names. */
+  readonly seen: string[];
+  stop(): Promise<void>;
+}
+
+interface LiveRule {
+  readonly rule: FaultRule;
+  skipped: number;
+  applied: number;
+}
+
+function actionOf(req: IncomingMessage): { action: string; partNumber?: number } {
+  const url = new URL(req.url ?? '/', 'http://proxy');
+  const action = url.searchParams.get('x-id') ?? `${req.method ?? 'GET'}`;
+  const part = url.searchParams.get('partNumber');
+  return part === null ? { action } : { action, partNumber: Number(part) };
+}
+
+function s3Error(code: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>injected by the fault proxy</Message><RequestId>fault</RequestId></Error>`;
+}
+
+/**
+ * Starts a fault proxy in front of `target` (e.g. MinIO's endpoint).
+ */
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  let rules: LiveRule[] = [];
+  const injected: Record<string, number> = {};
+  const seen: string[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+
+  const pick = (req: IncomingMessage): Fault | undefined => {
+    const { action, partNumber } = actionOf(req);
+    seen.push(action);
+    for (const live of rules) {
+      const { rule } = live;
+      if (rule.action !== undefined && rule.action !== action) continue;
+      if (rule.partNumber !== undefined && rule.partNumber !== partNumber) continue;
+      if (live.skipped < (rule.skip ?? 0)) {
+        live.skipped++;
+        continue;
+      }
+      if (live.applied >= (rule.times ?? 1)) continue;
+      live.applied++;
+      injected[rule.fault.kind] = (injected[rule.fault.kind] ?? 0) + 1;
+      return rule.fault;
+    }
+    return undefined;
+  };
+
+  const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault | undefined) => {
+    const upstreamReq = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (upstreamRes) => {
+        if (fault?.kind === 'reset-after') {
+          upstreamRes.resume();
+          upstreamRes.on('end', () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        if (fault?.kind === 'truncate') {
+          let sent = 0;
+          upstreamRes.on('data', (chunk: Buffer) => {
+            if (sent >= fault.bytes) return;
+            const piece = chunk.subarray(0, fault.bytes - sent);
+            sent += piece.length;
+            res.write(piece);
+            if (sent >= fault.bytes) {
+              upstreamRes.destroy();
+              req.socket.destroy();
+            }
+          });
+          upstreamRes.on('end', () => req.socket.destroy());
+          return;
+        }
+        upstreamRes.pipe(res);
+      },
+    );
+    upstreamReq.on('error', () => req.socket.destroy());
+    req.pipe(upstreamReq);
+  };
+
+  const server = createServer((req, res) => {
+    const fault = pick(req);
+    if (!fault || fault.kind === 'reset-after' || fault.kind === 'truncate') return forward(req, res, fault);
+    if (fault.kind === 'reset-before') {
+      req.resume();
+      req.socket.destroy();
+      return;
+    }
+    if (fault.kind === 'status') {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(fault.status, { 'content-type': 'application/xml', connection: 'close' });
+        res.end(s3Error(fault.code));
+      });
+      return;
+    }
+    // stall: read the request, answer nothing, drop the connection after the delay.
+    req.resume();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      req.socket.destroy();
+    }, fault.ms);
+    timers.add(timer);
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    injected,
+    seen,
+    setRules(next) {
+      rules = next.map((rule) => ({ rule, skipped: 0, applied: 0 }));
+    },
+    async stop() {
+      for (const timer of timers) clearTimeout(timer);
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
