@@ -72,6 +72,15 @@ describe('fault proxy', () => {
     await expect(get().then((response) => response.text())).rejects.toThrow();
   });
 
+  it('delays and then forwards', async () => {
+    proxy.setRules([{ action: 'GetObject', fault: { kind: 'delay', ms: 200 } }]);
+    const before = hits;
+    const started = Date.now();
+    expect(await (await get()).text()).toHaveLength(1000);
+    expect(hits).toBe(before + 1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+
   it('matches part numbers', async () => {
     proxy.setRules([
       { action: 'PUT', partNumber: 2, fault: { kind: 'status', status: 500, code: 'InternalError' } },

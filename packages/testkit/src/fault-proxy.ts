@@ -20,7 +20,9 @@ export type Fault =
   /** Hold the request without answering for this long (then drop it). */
   | { readonly kind: 'stall'; readonly ms: number }
   /** Forward, then send only the first `bytes` of the response body and drop the connection. */
-  | { readonly kind: 'truncate'; readonly bytes: number };
+  | { readonly kind: 'truncate'; readonly bytes: number }
+  /** Wait this long, then forward normally (a slow link). */
+  | { readonly kind: 'delay'; readonly ms: number };
 
 /** When a fault applies. */
 export interface FaultRule {
@@ -136,6 +138,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const server = createServer((req, res) => {
     const fault = pick(req);
     if (!fault || fault.kind === 'reset-after' || fault.kind === 'truncate') return forward(req, res, fault);
+    if (fault.kind === 'delay') {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        forward(req, res, undefined);
+      }, fault.ms);
+      timers.add(timer);
+      return;
+    }
     if (fault.kind === 'reset-before') {
       req.resume();
       req.socket.destroy();

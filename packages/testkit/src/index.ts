@@ -32,6 +32,7 @@ export {
 } from './registry.js';
 export {
   CAPABILITIES,
+  type OwnMinioOptions,
   type RunningServer,
   type ServerCapabilities,
   type ServerInfo,
@@ -39,6 +40,7 @@ export {
   type StartServerOptions,
   startMinio,
   startMoto,
+  startOwnMinio,
 } from './servers.js';
 export {
   type Services,

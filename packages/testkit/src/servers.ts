@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTriageError } from '@triage/errors';
 import { freePort, type ServerProcess, startServerProcess } from './process.js';
-import type { ServerOwner, ServerRegistry } from './registry.js';
+import { type ServerOwner, ServerRegistry } from './registry.js';
 
 /** Names of the S3-compatible servers the test kit runs. */
 export type ServerName = 'moto' | 'minio';
@@ -70,6 +70,12 @@ export interface ServerInfo {
   readonly capabilities: ServerCapabilities;
   readonly pid: number;
   readonly logFile: string;
+  /** The server executable, so a test can start its own instance (e.g. to restart it). */
+  readonly bin: string;
+  /** The process registry folder, for servers a test starts itself (so they are reaped too). */
+  readonly registryDir: string;
+  /** MinIO only: its data folder, to restart it on the same data. */
+  readonly dataDir?: string;
 }
 
 /** A started server: its info plus a way to stop it. */
@@ -90,6 +96,12 @@ export interface StartServerOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** What to tell the user if `bin` cannot be run (e.g. which setting named it). */
   readonly fixHint?: string;
+  /** MinIO: listen on this port (default: a free one), e.g. to restart where it was. */
+  readonly port?: number;
+  /** MinIO: use this data folder (default: a new one in `runDir`). */
+  readonly dataDir?: string;
+  /** MinIO: these root credentials (default: random). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 const REGION = 'us-east-1';
@@ -137,6 +149,8 @@ export async function startMoto(options: StartServerOptions): Promise<RunningSer
         capabilities: CAPABILITIES.moto,
         pid: process.pid,
         logFile: process.logFile,
+        bin: options.bin,
+        registryDir: options.registry.dir,
       },
     };
   });
@@ -149,11 +163,11 @@ export async function startMoto(options: StartServerOptions): Promise<RunningSer
  * @throws TESTKIT_START_FAILED when it does not become healthy
  */
 export async function startMinio(options: StartServerOptions): Promise<RunningServer> {
-  return withPortRetry(async (port) => {
+  const start = async (port: number): Promise<RunningServer> => {
     const endpoint = `http://127.0.0.1:${port}`;
-    const dataDir = join(options.runDir, `minio-data-${port}`);
+    const dataDir = options.dataDir ?? join(options.runDir, `minio-data-${port}`);
     await mkdir(dataDir, { recursive: true });
-    const credentials = {
+    const credentials = options.credentials ?? {
       accessKeyId: `triage-root-${randomBytes(4).toString('hex')}`,
       secretAccessKey: randomBytes(24).toString('base64url'),
     };
@@ -170,7 +184,7 @@ export async function startMinio(options: StartServerOptions): Promise<RunningSe
         MINIO_CI_CD: 'on',
         MINIO_REGION: REGION,
       },
-      logFile: join(options.runDir, 'logs', 'minio.log'),
+      logFile: join(options.runDir, 'logs', `minio-${port}.log`),
       healthUrl: `${endpoint}/minio/health/ready`,
       registry: options.registry,
       owner: options.owner,
@@ -186,7 +200,38 @@ export async function startMinio(options: StartServerOptions): Promise<RunningSe
         capabilities: CAPABILITIES.minio,
         pid: process.pid,
         logFile: process.logFile,
+        bin: options.bin,
+        registryDir: options.registry.dir,
+        dataDir,
       },
     };
+  };
+  return options.port === undefined ? withPortRetry(start) : start(options.port);
+}
+
+/** Overrides for {@link startOwnMinio}. */
+export interface OwnMinioOptions {
+  /** Folder for its logs (and data, unless `dataDir` is given). */
+  readonly runDir: string;
+  readonly port?: number;
+  readonly dataDir?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/**
+ * Starts a MinIO of a test's own, from the same binary as the shared one and
+ * recorded in the same registry (so it is reaped like any other), e.g. to
+ * stop and restart it on the same port and data in the middle of an upload.
+ */
+export function startOwnMinio(shared: ServerInfo, options: OwnMinioOptions): Promise<RunningServer> {
+  return startMinio({
+    bin: shared.bin,
+    runDir: options.runDir,
+    registry: new ServerRegistry(shared.registryDir),
+    owner: 'vitest',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
 }
