@@ -81,3 +81,48 @@ export async function writeJournal(path: string, journal: Journal): Promise<void
 export async function removeJournal(path: string): Promise<void> {
   await rm(path, { force: true });
 }
+
+/**
+ * Writes journal snapshots one at a time, always the newest: a snapshot that
+ * arrives while a write is under way replaces any waiting one. The journal
+ * therefore lags the upload by at most one write (an fsync can be slow), so a
+ * killed upload re-sends little.
+ */
+export class JournalWriter {
+  private pending: Journal | undefined;
+  private running: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly path: string,
+    private readonly onFailure: (error: unknown) => void,
+  ) {}
+
+  /** Schedules `journal` to be written; returns at once. */
+  save(journal: Journal): void {
+    this.pending = journal;
+    this.running ??= this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.pending) {
+        const next = this.pending;
+        this.pending = undefined;
+        await writeJournal(this.path, next);
+      }
+    } catch (error) {
+      // The upload goes on without a journal; it just cannot be resumed.
+      if (this.failure === undefined) this.onFailure(error);
+      this.failure = error;
+      this.pending = undefined;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /** Resolves when every snapshot saved so far has been written (or has failed). */
+  async flush(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+}

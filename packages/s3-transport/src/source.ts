@@ -8,8 +8,13 @@ export interface Source {
   readonly size: number | undefined;
   /** For a file body: its path, size and modification time (what a journal records). */
   readonly file?: { readonly path: string; readonly size: number; readonly mtimeMs: number };
-  /** The next `n` bytes; fewer only at the end, empty after it. The result is owned by the caller. */
-  read(n: number): Promise<Uint8Array>;
+  /**
+   * The next `n` bytes; fewer only at the end, empty after it. With `into` (at
+   * least `n` bytes), file and stream sources fill it and return a view of it,
+   * so part buffers can be reused; otherwise the result is new or a view of
+   * the caller's own array.
+   */
+  read(n: number, into?: Buffer): Promise<Uint8Array>;
   /** Moves a file source's position (resume); unsupported for other sources. */
   seek?(offset: number): void;
   /** `n` bytes at `offset` of a file source (checking parts sent before a resume). */
@@ -19,9 +24,9 @@ export interface Source {
 
 function fileSource(handle: FileHandle, path: string, size: number, mtimeMs: number): Source {
   let position = 0;
-  const readAt = async (offset: number, n: number): Promise<Uint8Array> => {
+  const readAt = async (offset: number, n: number, into?: Buffer): Promise<Uint8Array> => {
     const length = Math.max(0, Math.min(n, size - offset));
-    const buffer = Buffer.allocUnsafe(length);
+    const buffer = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
@@ -42,8 +47,8 @@ function fileSource(handle: FileHandle, path: string, size: number, mtimeMs: num
   return {
     size,
     file: { path, size, mtimeMs },
-    async read(n) {
-      const bytes = await readAt(position, n);
+    async read(n, into) {
+      const bytes = await readAt(position, n, into);
       position += bytes.length;
       return bytes;
     },
@@ -61,8 +66,8 @@ function iterableSource(iterable: AsyncIterable<Uint8Array>, size: number | unde
   let ended = false;
   return {
     size,
-    async read(n) {
-      const out = Buffer.allocUnsafe(n);
+    async read(n, into) {
+      const out = into ? into.subarray(0, n) : Buffer.allocUnsafe(n);
       let filled = 0;
       while (filled < n) {
         if (!pending || pending.length === 0) {

@@ -16,7 +16,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { isTriageError, TriageError } from '@triage/errors';
-import { type Journal, type JournalPart, readJournal, removeJournal, writeJournal } from './journal.js';
+import { type Journal, type JournalPart, JournalWriter, readJournal, removeJournal } from './journal.js';
 import {
   checksumMatches,
   compositeChecksum,
@@ -54,6 +54,42 @@ interface CompletionReply {
   readonly VersionId?: string | undefined;
   readonly ETag?: string | undefined;
   readonly ChecksumSHA256?: string | undefined;
+}
+
+/**
+ * Hands our SHA-256 of the body to the SigV4 signer (it uses an
+ * `x-amz-content-sha256` header when present) so the SDK does not hash every
+ * byte a second time.
+ */
+function withPayloadHash<C extends { middlewareStack: { addRelativeTo: (...args: never[]) => void } }>(
+  command: C,
+  digest: Buffer,
+): C {
+  const hex = digest.toString('hex');
+  const middleware = (next: (args: unknown) => Promise<unknown>) => (args: unknown) => {
+    const request = (args as { request?: { headers?: Record<string, string> } }).request;
+    if (request?.headers) request.headers['x-amz-content-sha256'] = hex;
+    return next(args);
+  };
+  (command.middlewareStack.addRelativeTo as (mw: unknown, options: object) => void)(middleware, {
+    relation: 'before',
+    toMiddleware: 'httpSigningMiddleware',
+    name: 'triagePayloadHash',
+    override: true,
+  });
+  return command;
+}
+
+/** Part buffers for reuse: an upload allocates at most concurrency + 1 of them. */
+class BufferPool {
+  private readonly free: Buffer[] = [];
+  acquire(size: number): Buffer {
+    const index = this.free.findIndex((buffer) => buffer.length === size);
+    return index >= 0 ? (this.free.splice(index, 1)[0] as Buffer) : Buffer.allocUnsafe(size);
+  }
+  release(buffer: Buffer | undefined): void {
+    if (buffer && this.free.length < 8) this.free.push(buffer);
+  }
 }
 
 /** Credentials must stay valid at least this long past any request we start. */
@@ -114,6 +150,10 @@ class Upload {
   private partsDone = 0;
   private uploadId: string | undefined;
   private warnedRate = false;
+  /** Part buffers, reused: at most concurrency + 1 are in use at once. */
+  private readonly pool = new BufferPool();
+  /** The pooled buffer behind the first part, read before choosing single PUT or multipart. */
+  private firstBuffer: Buffer | undefined;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -214,7 +254,8 @@ class Upload {
       await this.checkCredentials(total);
       const journal = this.options.journal ? await readJournal(this.options.journal) : undefined;
       if (journal) return await this.resume(source, journal, total);
-      const first = await source.read(partSizeFor(plan, 1));
+      this.firstBuffer = this.pool.acquire(partSizeFor(plan, 1));
+      const first = await source.read(partSizeFor(plan, 1), this.firstBuffer);
       if (first.length < partSizeFor(plan, 1) || total === first.length) {
         return await this.single(first, total);
       }
@@ -250,16 +291,14 @@ class Upload {
       response = await withRetry(op, this.retryContext(bytes.length), (attempt) => {
         attempts = attempt;
         this.sentBytes += attempt === 1 ? bytes.length : 0;
-        return this.ctx.client.send(
-          new PutObjectCommand({
-            ...this.commonParams(),
-            Body: bytes,
-            ContentLength: bytes.length,
-            ChecksumSHA256: checksum,
-            ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}),
-          }),
-          { abortSignal: this.signal },
-        );
+        const command = new PutObjectCommand({
+          ...this.commonParams(),
+          Body: bytes,
+          ContentLength: bytes.length,
+          ChecksumSHA256: checksum,
+          ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+        });
+        return this.ctx.client.send(withPayloadHash(command, digest), { abortSignal: this.signal });
       });
     } catch (error) {
       // A retry after a lost reply finds our own object: prove it is ours before calling it success.
@@ -318,10 +357,16 @@ class Upload {
     const uploadId = this.uploadId;
     const journalPath = this.options.journal;
     const parts = new Map<number, JournalPart>();
-    let journalWrites = Promise.resolve();
+    const journalWriter = journalPath
+      ? new JournalWriter(journalPath, (error) =>
+          this.warn(
+            `The resume journal ${journalPath} cannot be written (${(error as Error).message}); the upload goes on but cannot be resumed if interrupted.`,
+          ),
+        )
+      : undefined;
     const saveJournal = () => {
-      if (!journalPath || !source.file) return;
-      const snapshot: Journal = {
+      if (!journalWriter || !source.file) return;
+      journalWriter.save({
         version: 1,
         bucket: this.ctx.bucket,
         key: this.key,
@@ -330,13 +375,13 @@ class Upload {
         plan,
         createdAt: createdAt ?? new Date(this.startedAt).toISOString(),
         parts: [...parts.values()].sort((a, b) => a.partNumber - b.partNumber),
-      };
-      journalWrites = journalWrites.then(() => writeJournal(journalPath, snapshot));
+      });
     };
     saveJournal();
 
     try {
       const whole = createHash('sha256');
+      const pool = this.pool;
       const inFlight = new Set<Promise<void>>();
       let failure: unknown;
       let offset = 0;
@@ -350,8 +395,13 @@ class Upload {
           );
         }
         const expected = partSizeFor(plan, partNumber);
-        const bytes = partNumber === 1 && first ? first : await source.read(expected);
-        if (bytes.length === 0 && partNumber > 1) break;
+        const usesFirst = partNumber === 1 && first !== undefined;
+        const buffer = usesFirst ? this.firstBuffer : pool.acquire(expected);
+        const bytes = usesFirst ? first : await source.read(expected, buffer);
+        if (bytes.length === 0 && partNumber > 1) {
+          pool.release(buffer);
+          break;
+        }
         whole.update(bytes);
         const partOffsetHere = offset;
         offset += bytes.length;
@@ -362,6 +412,7 @@ class Upload {
           parts.set(partNumber, previous); // sent by an earlier run and unchanged since
           this.skippedBytes += bytes.length;
           this.partsDone++;
+          pool.release(buffer);
         } else {
           while (inFlight.size >= concurrency) await Promise.race(inFlight);
           if (failure !== undefined) break;
@@ -374,7 +425,8 @@ class Upload {
             })
             .catch((error: unknown) => {
               failure ??= error;
-            });
+            })
+            .finally(() => pool.release(buffer));
           const tracked: Promise<void> = task.finally(() => inFlight.delete(tracked));
           inFlight.add(tracked);
         }
@@ -383,7 +435,7 @@ class Upload {
       await Promise.all(inFlight);
       if (failure !== undefined) throw failure;
       if (total !== undefined && offset !== total) this.sizeChanged(total, offset);
-      await journalWrites;
+      await journalWriter?.flush();
 
       const ordered = [...parts.values()].sort((a, b) => a.partNumber - b.partNumber);
       const checksum = compositeChecksum(ordered.map((p) => Buffer.from(p.sha256, 'base64')));
@@ -402,7 +454,7 @@ class Upload {
         resumed,
       });
     } catch (error) {
-      await journalWrites.catch(() => undefined);
+      await journalWriter?.flush();
       if (
         resumed &&
         isTriageError(error, 'NOT_FOUND') &&
@@ -436,18 +488,16 @@ class Upload {
     const op = { action: 'UploadPart', bucket: this.ctx.bucket, key: this.key, partNumber };
     const out = await withRetry(op, this.retryContext(bytes.length), (attempt) => {
       if (attempt === 1) this.sentBytes += bytes.length;
-      return this.ctx.client.send(
-        new UploadPartCommand({
-          Bucket: this.ctx.bucket,
-          Key: this.key,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: bytes,
-          ContentLength: bytes.length,
-          ChecksumSHA256: checksum,
-        }),
-        { abortSignal: this.signal },
-      );
+      const command = new UploadPartCommand({
+        Bucket: this.ctx.bucket,
+        Key: this.key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: bytes,
+        ContentLength: bytes.length,
+        ChecksumSHA256: checksum,
+      });
+      return this.ctx.client.send(withPayloadHash(command, digest), { abortSignal: this.signal });
     });
     if (out.ChecksumSHA256 && out.ChecksumSHA256 !== checksum) {
       throw new TriageError(

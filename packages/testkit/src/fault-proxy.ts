@@ -47,6 +47,8 @@ export interface FaultProxy {
   readonly injected: Record<string, number>;
   /** Requests seen, as `action` names. */
   readonly seen: string[];
+  /** Request body bytes forwarded upstream (what actually reached the server's side of the link). */
+  readonly bytesForwarded: () => number;
   stop(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const seen: string[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  let forwardedBytes = 0;
 
   const pick = (req: IncomingMessage): Fault | undefined => {
     const { action, partNumber } = actionOf(req);
@@ -132,6 +135,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       },
     );
     upstreamReq.on('error', () => req.socket.destroy());
+    req.on('data', (chunk: Buffer) => {
+      forwardedBytes += chunk.length;
+    });
     req.pipe(upstreamReq);
   };
 
@@ -179,6 +185,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     endpoint: `http://127.0.0.1:${port}`,
     injected,
     seen,
+    bytesForwarded: () => forwardedBytes,
     setRules(next) {
       rules = next.map((rule) => ({ rule, skipped: 0, applied: 0 }));
     },

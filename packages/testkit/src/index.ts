@@ -11,7 +11,14 @@ import type {} from 'vitest';
 import type { ServicesInfo } from './services.js';
 
 export { type Fault, type FaultProxy, type FaultRule, startFaultProxy } from './fault-proxy.js';
-export { ensureMinio, ensureMoto, MINIO_VERSION, MOTO_VERSION } from './install.js';
+export {
+  AWS_CLI_VERSION,
+  ensureAwsCli,
+  ensureMinio,
+  ensureMoto,
+  MINIO_VERSION,
+  MOTO_VERSION,
+} from './install.js';
 export { type FileLockOptions, isAlive, withFileLock } from './lock.js';
 export { defaultCacheDir, type TestkitEnv } from './paths.js';
 export {

@@ -98,36 +98,40 @@ function installFailed(what: string, fix: string, logFile: string, cause?: Error
   );
 }
 
-/**
- * Makes sure the pinned moto server is installed in a virtualenv under the
- * cache folder, installing it on first use (about 20 s). Concurrent callers
- * wait for one install. The versions of every Python package come from
- * `moto-constraints.txt`, and the folder name carries a hash of that file, so a
- * change of pins installs afresh beside the old one.
- *
- * @returns the absolute path of `moto_server`
- * @throws TESTKIT_INSTALL_FAILED when Python or pip fail (the message says what to install)
- */
-export async function ensureMoto(options: EnsureMotoOptions): Promise<string> {
-  const constraints = await readFile(CONSTRAINTS);
-  const pinHash = createHash('sha256').update(constraints).digest('hex').slice(0, 12);
-  const dir = join(options.cacheDir, `moto-${MOTO_VERSION}-${pinHash}`);
-  const bin = join(dir, 'bin', 'moto_server');
+/** A command-line tool installed with pip into a cached virtualenv. */
+interface VenvTool {
+  /** Folder name under the cache, e.g. `moto-5.2.5-<pins>`. */
+  readonly dir: string;
+  /** Lock and log name. */
+  readonly name: string;
+  /** pip requirement, e.g. `moto[server]==5.2.5`. */
+  readonly requirement: string;
+  /** Executable inside the venv's bin folder. */
+  readonly bin: string;
+  /** Optional pip constraints file pinning every dependency. */
+  readonly constraints?: string;
+  /** Human note for the log line. */
+  readonly note: string;
+}
+
+async function ensureVenvTool(tool: VenvTool, options: EnsureMotoOptions): Promise<string> {
+  const dir = join(options.cacheDir, tool.dir);
+  const bin = join(dir, 'bin', tool.bin);
   if (await installed(dir, bin)) return bin;
   return withFileLock(
-    join(options.cacheDir, 'locks', 'moto.lock'),
+    join(options.cacheDir, 'locks', `${tool.name}.lock`),
     async () => {
       if (await installed(dir, bin)) return bin;
-      const logFile = join(options.cacheDir, 'logs', `install-moto-${Date.now()}.log`);
+      const logFile = join(options.cacheDir, 'logs', `install-${tool.name}-${Date.now()}.log`);
       await mkdir(join(options.cacheDir, 'logs'), { recursive: true });
-      options.log?.(`installing moto ${MOTO_VERSION} into ${dir} (once; about 20 s)`);
+      options.log?.(`installing ${tool.requirement} into ${dir} (once; ${tool.note})`);
       const env = baseEnv(options);
       const python = options.python ?? 'python3';
       await rm(dir, { recursive: true, force: true });
       const venv = await run(python, ['-m', 'venv', dir], env, logFile);
       if (!venv.ok) {
         throw installFailed(
-          'moto',
+          tool.name,
           `"${python} -m venv" failed. Install Python 3.9+ with venv (Debian: apt-get install python3-venv) or set TRIAGE_PYTHON.`,
           logFile,
           venv.error,
@@ -142,9 +146,8 @@ export async function ensureMoto(options: EnsureMotoOptions): Promise<string> {
           '--disable-pip-version-check',
           '--no-input',
           '--quiet',
-          '-c',
-          CONSTRAINTS,
-          `moto[server]==${MOTO_VERSION}`,
+          ...(tool.constraints ? ['-c', tool.constraints] : []),
+          tool.requirement,
         ],
         env,
         logFile,
@@ -152,16 +155,67 @@ export async function ensureMoto(options: EnsureMotoOptions): Promise<string> {
       if (!pip.ok || !(await exists(bin))) {
         await rm(dir, { recursive: true, force: true });
         throw installFailed(
-          'moto',
-          `pip could not install moto[server]==${MOTO_VERSION}; check access to PyPI.`,
+          tool.name,
+          `pip could not install ${tool.requirement}; check access to PyPI.`,
           logFile,
           pip.error,
         );
       }
-      await writeFile(join(dir, MARKER), `${JSON.stringify({ moto: MOTO_VERSION, python })}\n`);
+      await writeFile(join(dir, MARKER), `${JSON.stringify({ requirement: tool.requirement, python })}\n`);
       return bin;
     },
-    { onWait: (pid) => options.log?.(`waiting for process ${pid} to finish installing moto`) },
+    { onWait: (pid) => options.log?.(`waiting for process ${pid} to finish installing ${tool.name}`) },
+  );
+}
+
+/**
+ * Makes sure the pinned moto server is installed in a virtualenv under the
+ * cache folder, installing it on first use (about 20 s). Concurrent callers
+ * wait for one install. The versions of every Python package come from
+ * `moto-constraints.txt`, and the folder name carries a hash of that file, so a
+ * change of pins installs afresh beside the old one.
+ *
+ * @returns the absolute path of `moto_server`
+ * @throws TESTKIT_INSTALL_FAILED when Python or pip fail (the message says what to install)
+ */
+export async function ensureMoto(options: EnsureMotoOptions): Promise<string> {
+  const pinHash = createHash('sha256')
+    .update(await readFile(CONSTRAINTS))
+    .digest('hex')
+    .slice(0, 12);
+  return ensureVenvTool(
+    {
+      dir: `moto-${MOTO_VERSION}-${pinHash}`,
+      name: 'moto',
+      requirement: `moto[server]==${MOTO_VERSION}`,
+      bin: 'moto_server',
+      constraints: CONSTRAINTS,
+      note: 'about 20 s',
+    },
+    options,
+  );
+}
+
+/** aws cli release installed from PyPI for the transport benchmark's peer. */
+export const AWS_CLI_VERSION = '1.46.3';
+
+/**
+ * Makes sure the pinned aws cli (v1, from PyPI) is installed in a virtualenv
+ * under the cache folder; used by the transport benchmark as a peer.
+ *
+ * @returns the absolute path of `aws`
+ * @throws TESTKIT_INSTALL_FAILED when Python or pip fail
+ */
+export function ensureAwsCli(options: EnsureMotoOptions): Promise<string> {
+  return ensureVenvTool(
+    {
+      dir: `awscli-${AWS_CLI_VERSION}`,
+      name: 'awscli',
+      requirement: `awscli==${AWS_CLI_VERSION}`,
+      bin: 'aws',
+      note: 'about 15 s',
+    },
+    options,
   );
 }
 
