@@ -20,7 +20,7 @@ export {
   MOTO_VERSION,
 } from './install.js';
 export { type FileLockOptions, isAlive, withFileLock } from './lock.js';
-export { defaultCacheDir, type TestkitEnv } from './paths.js';
+export { childEnv, defaultCacheDir, type TestkitEnv } from './paths.js';
 export {
   freePort,
   type ServerProcess,
@@ -28,6 +28,7 @@ export {
   startServerProcess,
   tailFile,
 } from './process.js';
+export { renderPublicApi } from './public-api.js';
 export {
   isOrphan,
   isRunning,

@@ -21,3 +21,12 @@ export function defaultCacheDir(env: TestkitEnv, home: string): string {
   if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'triage');
   return join(home, '.cache', 'triage');
 }
+
+/**
+ * A minimal environment for a child process a test starts: PATH and HOME from
+ * this process (the test kit may read the environment; packages may not),
+ * plus `extra`. Nothing else leaks in.
+ */
+export function childEnv(extra: Readonly<Record<string, string | undefined>> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+}

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTriageError } from '@triage/errors';
+import { childEnv } from './paths.js';
 import { freePort, type ServerProcess, startServerProcess } from './process.js';
 import { type ServerOwner, ServerRegistry } from './registry.js';
 
@@ -229,7 +230,7 @@ export function startOwnMinio(shared: ServerInfo, options: OwnMinioOptions): Pro
     runDir: options.runDir,
     registry: new ServerRegistry(shared.registryDir),
     owner: 'vitest',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    env: childEnv(),
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
