@@ -3,7 +3,14 @@ import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { TriageError } from '@triage/errors';
-import { type Download, downloadToFile, listObjects, openDownload } from './download.js';
+import { sdkBackend } from './backend.js';
+import {
+  type Download,
+  type DownloadContext,
+  downloadToFile,
+  listObjects,
+  openDownload,
+} from './download.js';
 import { type RetryPolicy, retryPolicy } from './retry.js';
 import type {
   Credentials,
@@ -93,17 +100,33 @@ export function createTransport(options: TransportOptions): Transport {
     const provider = client.config.credentials as () => Promise<Credentials>;
     return provider();
   };
-  const context: EngineContext = {
+  const context: EngineContext & DownloadContext = {
     client,
     bucket: options.bucket,
-    credentials,
     retry,
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
   };
   return {
     bucket: options.bucket,
-    upload: (key, body, uploadOptions = {}) => startUpload(context, key, body, uploadOptions),
+    upload: (key, body, uploadOptions = {}) =>
+      startUpload(
+        context,
+        sdkBackend(
+          client,
+          options.bucket,
+          key,
+          {
+            contentType: uploadOptions.contentType ?? 'application/octet-stream',
+            metadata: uploadOptions.metadata,
+            serverSideEncryption: uploadOptions.serverSideEncryption,
+            ifNoneMatch: uploadOptions.ifNoneMatch ?? true,
+          },
+          credentials,
+        ),
+        body,
+        uploadOptions,
+      ),
     list: (prefix, listOptions = {}) => listObjects(context, prefix, listOptions),
     download: (key, downloadOptions = {}) => openDownload(context, key, downloadOptions),
     downloadToFile: (key, path, downloadOptions = {}) => downloadToFile(context, key, path, downloadOptions),

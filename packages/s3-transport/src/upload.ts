@@ -5,17 +5,8 @@
  * verification after completion, and clean failure.
  */
 import { createHash } from 'node:crypto';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  type HeadObjectCommandOutput,
-  PutObjectCommand,
-  type S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
 import { isTriageError, TriageError } from '@triage/errors';
+import type { Backend, CompletionReply, HeadReply } from './backend.js';
 import { type Journal, type JournalPart, JournalWriter, readJournal, removeJournal } from './journal.js';
 import {
   checksumMatches,
@@ -29,55 +20,13 @@ import {
 } from './parts.js';
 import { type RetryContext, type RetryPolicy, retryPolicy, withRetry } from './retry.js';
 import { openSource, type Source } from './source.js';
-import type {
-  Credentials,
-  UploadBody,
-  UploadHandle,
-  UploadOptions,
-  UploadReceipt,
-  Verification,
-} from './types.js';
+import type { UploadBody, UploadHandle, UploadOptions, UploadReceipt, Verification } from './types.js';
 
 /** What the engine needs from the transport. */
 export interface EngineContext {
-  readonly client: S3Client;
-  readonly bucket: string;
-  /** Current (memoised) credentials, for expiry checks. */
-  readonly credentials: () => Promise<Credentials>;
   readonly retry: RetryPolicy;
   readonly now: () => number;
   readonly random: () => number;
-}
-
-/** The fields of a PutObject or CompleteMultipartUpload reply that the receipt uses. */
-interface CompletionReply {
-  readonly VersionId?: string | undefined;
-  readonly ETag?: string | undefined;
-  readonly ChecksumSHA256?: string | undefined;
-}
-
-/**
- * Hands our SHA-256 of the body to the SigV4 signer (it uses an
- * `x-amz-content-sha256` header when present) so the SDK does not hash every
- * byte a second time.
- */
-function withPayloadHash<C extends { middlewareStack: { addRelativeTo: (...args: never[]) => void } }>(
-  command: C,
-  digest: Buffer,
-): C {
-  const hex = digest.toString('hex');
-  const middleware = (next: (args: unknown) => Promise<unknown>) => (args: unknown) => {
-    const request = (args as { request?: { headers?: Record<string, string> } }).request;
-    if (request?.headers) request.headers['x-amz-content-sha256'] = hex;
-    return next(args);
-  };
-  (command.middlewareStack.addRelativeTo as (mw: unknown, options: object) => void)(middleware, {
-    relation: 'before',
-    toMiddleware: 'httpSigningMiddleware',
-    name: 'triagePayloadHash',
-    override: true,
-  });
-  return command;
 }
 
 /** Part buffers for reuse: an upload allocates at most concurrency + 1 of them. */
@@ -94,7 +43,6 @@ class BufferPool {
 
 /** Credentials must stay valid at least this long past any request we start. */
 const EXPIRY_MARGIN_MS = 60_000;
-const PART_PLAN_METADATA = 'triage-part-plan';
 
 /** `8388608` or `8388608+grow1000`: lets a downloader find part boundaries. */
 export function encodePlan(plan: PartPlan): string {
@@ -121,14 +69,14 @@ function validateKey(key: string): void {
  */
 export function startUpload(
   ctx: EngineContext,
-  key: string,
+  backend: Backend,
   body: UploadBody,
   options: UploadOptions,
 ): UploadHandle {
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   const state = { discard: false };
-  const promise = new Upload(ctx, key, body, options, signal, state).run();
+  const promise = new Upload(ctx, backend, body, options, signal, state).run();
   promise.catch(() => undefined); // the caller sees failures through done()
   return {
     done: () => promise,
@@ -155,9 +103,12 @@ class Upload {
   /** The pooled buffer behind the first part, read before choosing single PUT or multipart. */
   private firstBuffer: Buffer | undefined;
 
+  private readonly key: string;
+  private readonly bucket: string;
+
   constructor(
     private readonly ctx: EngineContext,
-    private readonly key: string,
+    private readonly backend: Backend,
     private readonly body: UploadBody,
     private readonly options: UploadOptions,
     private readonly signal: AbortSignal,
@@ -165,6 +116,8 @@ class Upload {
   ) {
     this.policy = retryPolicy(ctx.retry, options.retry);
     this.startedAt = ctx.now();
+    this.key = backend.key;
+    this.bucket = backend.bucket;
   }
 
   private validateConcurrency(): number {
@@ -208,7 +161,7 @@ class Upload {
    * upload stops (and cleans up) while they still work.
    */
   private async checkCredentials(total?: number): Promise<void> {
-    const { expiration } = await this.ctx.credentials();
+    const expiration = await this.backend.expiration();
     if (!expiration) return;
     const left = expiration.getTime() - this.ctx.now();
     if (left < EXPIRY_MARGIN_MS) {
@@ -265,40 +218,18 @@ class Upload {
     }
   }
 
-  private commonParams() {
-    const sse = this.options.serverSideEncryption;
-    return {
-      Bucket: this.ctx.bucket,
-      Key: this.key,
-      ContentType: this.options.contentType ?? 'application/octet-stream',
-      ...(this.options.metadata ? { Metadata: { ...this.options.metadata } } : {}),
-      ...(sse?.type === 'SSE-S3' ? { ServerSideEncryption: 'AES256' as const } : {}),
-      ...(sse?.type === 'SSE-KMS'
-        ? { ServerSideEncryption: 'aws:kms' as const, ...(sse.keyId ? { SSEKMSKeyId: sse.keyId } : {}) }
-        : {}),
-    };
-  }
-
   private async single(bytes: Uint8Array, total: number | undefined): Promise<UploadReceipt> {
     if (total !== undefined && bytes.length !== total) this.sizeChanged(total, bytes.length);
     const digest = sha256(bytes);
     const checksum = digest.toString('base64');
-    const ifNoneMatch = this.options.ifNoneMatch ?? true;
-    const op = { action: 'PutObject', bucket: this.ctx.bucket, key: this.key };
+    const op = { action: 'PutObject', bucket: this.bucket, key: this.key };
     let attempts = 0;
     let response: CompletionReply | undefined;
     try {
       response = await withRetry(op, this.retryContext(bytes.length), (attempt) => {
         attempts = attempt;
         this.sentBytes += attempt === 1 ? bytes.length : 0;
-        const command = new PutObjectCommand({
-          ...this.commonParams(),
-          Body: bytes,
-          ContentLength: bytes.length,
-          ChecksumSHA256: checksum,
-          ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}),
-        });
-        return this.ctx.client.send(withPayloadHash(command, digest), { abortSignal: this.signal });
+        return this.backend.putObject(bytes, digest, this.signal);
       });
     } catch (error) {
       // A retry after a lost reply finds our own object: prove it is ours before calling it success.
@@ -337,24 +268,15 @@ class Upload {
     existingUploadId?: string,
     createdAt?: string,
   ): Promise<UploadReceipt> {
-    const op = { action: 'CreateMultipartUpload', bucket: this.ctx.bucket, key: this.key };
+    const op = { action: 'CreateMultipartUpload', bucket: this.bucket, key: this.key };
     if (existingUploadId) {
       this.uploadId = existingUploadId;
     } else {
-      const created = await withRetry(op, this.retryContext(), () =>
-        this.ctx.client.send(
-          new CreateMultipartUploadCommand({
-            ...this.commonParams(),
-            Metadata: { ...this.options.metadata, [PART_PLAN_METADATA]: encodePlan(plan) },
-            ChecksumAlgorithm: 'SHA256',
-          }),
-          { abortSignal: this.signal },
-        ),
+      this.uploadId = await withRetry(op, this.retryContext(), () =>
+        this.backend.createMultipartUpload(encodePlan(plan), this.signal),
       );
-      if (!created.UploadId) throw new TriageError('INTERNAL', 'CreateMultipartUpload returned no UploadId.');
-      this.uploadId = created.UploadId;
     }
-    const uploadId = this.uploadId;
+    const uploadId = this.uploadId as string;
     const journalPath = this.options.journal;
     const parts = new Map<number, JournalPart>();
     const journalWriter = journalPath
@@ -368,7 +290,7 @@ class Upload {
       if (!journalWriter || !source.file) return;
       journalWriter.save({
         version: 1,
-        bucket: this.ctx.bucket,
+        bucket: this.bucket,
         key: this.key,
         uploadId,
         source: source.file,
@@ -485,21 +407,12 @@ class Upload {
   ): Promise<JournalPart> {
     await this.checkCredentials(this.options.size);
     const checksum = digest.toString('base64');
-    const op = { action: 'UploadPart', bucket: this.ctx.bucket, key: this.key, partNumber };
+    const op = { action: 'UploadPart', bucket: this.bucket, key: this.key, partNumber };
     const out = await withRetry(op, this.retryContext(bytes.length), (attempt) => {
       if (attempt === 1) this.sentBytes += bytes.length;
-      const command = new UploadPartCommand({
-        Bucket: this.ctx.bucket,
-        Key: this.key,
-        UploadId: uploadId,
-        PartNumber: partNumber,
-        Body: bytes,
-        ContentLength: bytes.length,
-        ChecksumSHA256: checksum,
-      });
-      return this.ctx.client.send(withPayloadHash(command, digest), { abortSignal: this.signal });
+      return this.backend.uploadPart(uploadId, partNumber, bytes, digest, this.signal);
     });
-    if (out.ChecksumSHA256 && out.ChecksumSHA256 !== checksum) {
+    if (out.checksum && out.checksum !== checksum) {
       throw new TriageError(
         'INTEGRITY_MISMATCH',
         `Part ${partNumber} of ${this.key}: the server stored another checksum.`,
@@ -508,9 +421,9 @@ class Upload {
         },
       );
     }
-    if (!out.ETag) throw new TriageError('INTERNAL', `UploadPart ${partNumber} returned no ETag.`);
+    if (!out.etag) throw new TriageError('INTERNAL', `UploadPart ${partNumber} returned no ETag.`);
     this.acknowledged += bytes.length;
-    return { partNumber, offset, size: bytes.length, etag: out.ETag, sha256: checksum };
+    return { partNumber, offset, size: bytes.length, etag: out.etag, sha256: checksum };
   }
 
   private async complete(
@@ -519,24 +432,12 @@ class Upload {
     size: number,
     checksum: string,
   ): Promise<CompletionReply | undefined> {
-    const ifNoneMatch = this.options.ifNoneMatch ?? true;
-    const op = { action: 'CompleteMultipartUpload', bucket: this.ctx.bucket, key: this.key };
+    const op = { action: 'CompleteMultipartUpload', bucket: this.bucket, key: this.key };
     let attempts = 0;
     try {
       return await withRetry(op, this.retryContext(), (attempt) => {
         attempts = attempt;
-        return this.ctx.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: this.ctx.bucket,
-            Key: this.key,
-            UploadId: uploadId,
-            MultipartUpload: {
-              Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag, ChecksumSHA256: p.sha256 })),
-            },
-            ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}),
-          }),
-          { abortSignal: this.signal },
-        );
+        return this.backend.completeMultipartUpload(uploadId, parts, this.signal);
       });
     } catch (error) {
       // A retried Complete whose first reply was lost finds the upload gone or the object present.
@@ -553,23 +454,15 @@ class Upload {
   private async isOurs(size: number, checksum: string): Promise<boolean> {
     try {
       const head = await this.head();
-      return (
-        head.ContentLength === size &&
-        head.ChecksumSHA256 !== undefined &&
-        checksumMatches(head.ChecksumSHA256, checksum)
-      );
+      return head.size === size && head.checksum !== undefined && checksumMatches(head.checksum, checksum);
     } catch {
       return false;
     }
   }
 
-  private head(): Promise<HeadObjectCommandOutput> {
-    const op = { action: 'HeadObject', bucket: this.ctx.bucket, key: this.key };
-    return withRetry(op, { policy: this.policy, random: this.ctx.random }, () =>
-      this.ctx.client.send(
-        new HeadObjectCommand({ Bucket: this.ctx.bucket, Key: this.key, ChecksumMode: 'ENABLED' }),
-      ),
-    );
+  private head(): Promise<HeadReply> {
+    const op = { action: 'HeadObject', bucket: this.bucket, key: this.key };
+    return withRetry(op, { policy: this.policy, random: this.ctx.random }, () => this.backend.headObject());
   }
 
   private async verify(
@@ -582,9 +475,8 @@ class Upload {
       const head = await this.head();
       verification = {
         method: 'head',
-        sizeMatches: head.ContentLength === undefined ? null : head.ContentLength === size,
-        checksumMatches:
-          head.ChecksumSHA256 === undefined ? null : checksumMatches(head.ChecksumSHA256, checksum),
+        sizeMatches: head.size === undefined ? null : head.size === size,
+        checksumMatches: head.checksum === undefined ? null : checksumMatches(head.checksum, checksum),
       };
     } catch (error) {
       if (!isTriageError(error, 'PERMISSION_DENIED')) throw error;
@@ -599,8 +491,8 @@ class Upload {
     if (verification.sizeMatches === false || verification.checksumMatches === false) {
       throw new TriageError(
         'INTEGRITY_MISMATCH',
-        `s3://${this.ctx.bucket}/${this.key} does not match what was sent (size or checksum differs); do not trust it and upload again under a new key.`,
-        { context: { bucket: this.ctx.bucket, key: this.key, size, checksum } },
+        `s3://${this.bucket}/${this.key} does not match what was sent (size or checksum differs); do not trust it and upload again under a new key.`,
+        { context: { bucket: this.bucket, key: this.key, size, checksum } },
       );
     }
     return verification;
@@ -611,10 +503,7 @@ class Upload {
       this.options.journal !== undefined && !this.state.discard && !isTriageError(error, 'ALREADY_EXISTS');
     if (keep) return; // the journal lets a later run resume this multipart upload
     try {
-      await this.ctx.client.send(
-        new AbortMultipartUploadCommand({ Bucket: this.ctx.bucket, Key: this.key, UploadId: uploadId }),
-        { abortSignal: AbortSignal.timeout(30_000) },
-      );
+      await this.backend.abortMultipartUpload(uploadId);
     } catch {
       // Best effort: a lifecycle rule should remove incomplete uploads too.
     }
@@ -624,7 +513,7 @@ class Upload {
   private async resume(source: Source, journal: Journal, total: number | undefined): Promise<UploadReceipt> {
     const file = source.file;
     if (
-      journal.bucket !== this.ctx.bucket ||
+      journal.bucket !== this.bucket ||
       journal.key !== this.key ||
       !file ||
       journal.source.path !== file.path ||
@@ -674,7 +563,7 @@ class Upload {
   }): UploadReceipt {
     const completed = this.ctx.now();
     return {
-      bucket: this.ctx.bucket,
+      bucket: this.bucket,
       key: this.key,
       ...(r.response?.VersionId ? { versionId: r.response.VersionId } : {}),
       ...(r.response?.ETag ? { etag: r.response.ETag } : {}),
