@@ -16,6 +16,14 @@ export {
   partSizeFor,
   planParts,
 } from './parts.js';
+export {
+  type Fetch,
+  type PlanUploadOptions,
+  type PresignedPlan,
+  type PresignedRequest,
+  type PresignOptions,
+  uploadWithPlan,
+} from './presigned.js';
 export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export { createTransport, type Transport } from './transport.js';
 export type {

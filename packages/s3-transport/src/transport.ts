@@ -11,6 +11,7 @@ import {
   listObjects,
   openDownload,
 } from './download.js';
+import { type PresignedPlan, type PresignOptions, presignUpload } from './presigned.js';
 import { type RetryPolicy, retryPolicy } from './retry.js';
 import type {
   Credentials,
@@ -45,6 +46,12 @@ export interface Transport {
   download(key: string, options?: DownloadOptions): Promise<Download>;
   /** Downloads to a new file, which appears only once verified. */
   downloadToFile(key: string, path: string, options?: DownloadOptions): Promise<DownloadReceipt>;
+  /**
+   * Makes a presigned plan so a host can upload `options.size` bytes to `key`
+   * with no credentials (see `uploadWithPlan`). The plan's URLs are bearer
+   * credentials: store it 0600, never log it.
+   */
+  presignUpload(key: string, options: PresignOptions): Promise<PresignedPlan>;
 }
 
 function buildClient(options: TransportOptions): S3Client {
@@ -130,5 +137,6 @@ export function createTransport(options: TransportOptions): Transport {
     list: (prefix, listOptions = {}) => listObjects(context, prefix, listOptions),
     download: (key, downloadOptions = {}) => openDownload(context, key, downloadOptions),
     downloadToFile: (key, path, downloadOptions = {}) => downloadToFile(context, key, path, downloadOptions),
+    presignUpload: (key, presignOptions) => presignUpload({ ...context, credentials }, key, presignOptions),
   };
 }

@@ -1,0 +1,133 @@
+/**
+ * Presigned uploads against both servers: an admin transport makes the plan,
+ * the host uploads with the plan alone (plain fetch, no credentials).
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { ServerName } from '@triage/testkit';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { readJournal } from './journal.js';
+import { uploadWithPlan } from './presigned.js';
+import { codeOf } from './test-support.js';
+import { createTransport } from './transport.js';
+
+const MiB = 1024 * 1024;
+const PART = 5 * MiB;
+const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+function describePresigned(name: ServerName): void {
+  describe(name, () => {
+    const server = inject('triageServices')[name];
+    const bucket = `presigned-${randomUUID().slice(0, 8)}`;
+    const admin = new S3Client({
+      endpoint: server.endpoint,
+      region: server.region,
+      forcePathStyle: true,
+      credentials: server.credentials,
+    });
+    const transport = createTransport({
+      bucket,
+      endpoint: server.endpoint,
+      region: server.region,
+      forcePathStyle: true,
+      credentials: async () => server.credentials,
+    });
+    const stored = async (key: string) => {
+      const out = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return hex((await out.Body?.transformToByteArray()) ?? new Uint8Array());
+    };
+
+    beforeAll(async () => {
+      await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+    });
+
+    it.each([
+      ['a single PUT', 1000],
+      ['a multipart upload', 2 * PART + 17],
+    ])('uploads %s with the plan alone, verified by its HEAD', async (_label, size) => {
+      const key = `plan/${size}`;
+      const plan = await transport.presignUpload(key, { size, partSize: PART, expiresInSeconds: 900 });
+      expect(plan.kind).toBe(size <= PART ? 'single' : 'multipart');
+      expect(JSON.stringify(plan)).not.toContain(server.credentials.secretAccessKey);
+      const data = randomBytes(size);
+      const receipt = await uploadWithPlan(plan, data).done();
+      expect(receipt.sourceSha256).toBe(hex(data));
+      expect(receipt.verification).toMatchObject({ method: 'head', sizeMatches: true });
+      if (server.capabilities.checksums) expect(receipt.verification.checksumMatches).toBe(true);
+      expect(await stored(key)).toBe(hex(data));
+    });
+
+    if (server.capabilities.conditionalWrites) {
+      it('cannot overwrite: a second plan for the same key is refused at PUT or Complete', async () => {
+        for (const size of [1000, PART + 1]) {
+          const key = `plan/once-${size}`;
+          await uploadWithPlan(
+            await transport.presignUpload(key, { size, partSize: PART }),
+            randomBytes(size),
+          ).done();
+          const again = await transport.presignUpload(key, { size, partSize: PART });
+          expect(await codeOf(uploadWithPlan(again, randomBytes(size)).done())).toBe('ALREADY_EXISTS');
+        }
+      });
+    }
+
+    it('resumes a file upload with the plan and a journal', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'plan-resume-'));
+      const path = join(dir, 'collection.tri');
+      const journal = join(dir, 'journal');
+      const data = randomBytes(4 * PART);
+      await writeFile(path, data);
+      const plan = await transport.presignUpload('plan/resume', { size: data.length, partSize: PART });
+      const controller = new AbortController();
+      const stopped = uploadWithPlan(
+        plan,
+        { path },
+        {
+          concurrency: 1,
+          journal,
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.parts >= 2) controller.abort();
+          },
+        },
+      ).done();
+      expect(await codeOf(stopped)).toBe('ABORTED');
+      expect((await readJournal(journal))?.parts.length).toBeGreaterThanOrEqual(2);
+      const receipt = await uploadWithPlan(plan, { path }, { journal }).done();
+      expect(receipt.resumed).toBe(true);
+      expect(receipt.skippedBytes).toBeGreaterThanOrEqual(2 * PART);
+      expect(await stored('plan/resume')).toBe(hex(data));
+    });
+
+    it('refuses a body of another size, and a plan about to expire', async () => {
+      const plan = await transport.presignUpload('plan/size', { size: 100 });
+      expect(await codeOf(uploadWithPlan(plan, randomBytes(99)).done())).toBe('INVALID_ARGUMENT');
+      const expiring = { ...plan, expiresAt: new Date(Date.now() + 30_000).toISOString() };
+      expect(await codeOf(uploadWithPlan(expiring, randomBytes(100)).done())).toBe('CREDENTIALS_EXPIRING');
+      expect(await codeOf(transport.presignUpload('plan/x', { size: 1, expiresInSeconds: 10 }))).toBe(
+        'INVALID_ARGUMENT',
+      );
+    });
+
+    if (server.capabilities.verifiesSignatures) {
+      it('a tampered URL is refused cleanly', async () => {
+        const plan = await transport.presignUpload('plan/tampered', { size: 10 });
+        const put = plan.put as NonNullable<typeof plan.put>;
+        const forged = {
+          ...plan,
+          put: {
+            ...put,
+            url: put.url.replace('plan%2Ftampered', 'plan%2Fother').replace('plan/tampered', 'plan/other'),
+          },
+        };
+        const code = await codeOf(uploadWithPlan(forged, randomBytes(10)).done());
+        expect(['CREDENTIALS_INVALID', 'PERMISSION_DENIED']).toContain(code);
+      });
+    }
+  });
+}
+
+for (const name of ['moto', 'minio'] as const) describePresigned(name);
