@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { childEnv } from '@triage/testkit';
 import { describe, expect, inject, it } from 'vitest';
 
@@ -81,12 +81,13 @@ describe('the packed package in an empty project', () => {
     );
 
     const bucket = `consumer-${randomUUID().slice(0, 8)}`;
-    await new S3Client({
+    const client = new S3Client({
       endpoint: minio.endpoint,
       region: minio.region,
       forcePathStyle: true,
       credentials: minio.credentials,
-    }).send(new CreateBucketCommand({ Bucket: bucket }));
+    });
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
     const data = randomBytes(6 * 1024 * 1024 + 1);
     await writeFile(join(project, 'evidence.bin'), data);
     const env = childEnv({
@@ -99,7 +100,19 @@ describe('the packed package in an empty project', () => {
     expect(first.stdout).toContain(
       `uploaded case-42/ws-17/evidence.bin sha256=${createHash('sha256').update(data).digest('hex')} verified by head`,
     );
+    // Other bytes under the same key must be refused. (The same bytes again may legitimately be
+    // reported as uploaded: a retry that finds an identical object cannot tell it from its own.)
+    await writeFile(join(project, 'evidence.bin'), randomBytes(1000));
     const second = await run(process.execPath, ['upload-file.mjs', './evidence.bin'], { cwd: project, env });
-    expect(second.stdout).toContain('is already there; nothing was overwritten');
+    expect(second.stdout, `second run:\n${second.stdout}${second.stderr}`).toContain(
+      'is already there; nothing was overwritten',
+    );
+    const stored = await client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'case-42/ws-17/evidence.bin' }),
+    );
+    const storedBytes = (await stored.Body?.transformToByteArray()) ?? new Uint8Array();
+    expect(createHash('sha256').update(storedBytes).digest('hex')).toBe(
+      createHash('sha256').update(data).digest('hex'),
+    );
   }, 180_000);
 });
