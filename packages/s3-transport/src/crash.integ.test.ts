@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type {} from '@triage/testkit';
-import { type ServerInfo, type ServerName, startFaultProxy, startOwnMinio } from '@triage/testkit';
+import { type ServerName, startFaultProxy, startOwnMinio } from '@triage/testkit';
 import { describe, expect, inject, it } from 'vitest';
 import { readJournal } from './journal.js';
+import { adminClient } from './testing/support.js';
 import { createTransport } from './transport.js';
 
 const MiB = 1024 * 1024;
@@ -23,15 +24,6 @@ const PART = 5 * MiB;
 const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
 const child = fileURLToPath(new URL('./testing/upload-child.ts', import.meta.url));
-
-function admin(server: Pick<ServerInfo, 'endpoint' | 'region' | 'credentials'>): S3Client {
-  return new S3Client({
-    endpoint: server.endpoint,
-    region: server.region,
-    forcePathStyle: true,
-    credentials: server.credentials,
-  });
-}
 
 async function stored(client: S3Client, bucket: string, key: string): Promise<string> {
   const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -44,7 +36,7 @@ describe.each(['moto', 'minio'] as const)(
     it('resumes from the journal, re-sending only what was not journaled', async () => {
       const server = inject('triageServices')[name];
       const bucket = `crash-${randomUUID().slice(0, 8)}`;
-      const client = admin(server);
+      const client = adminClient(server);
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
       // A slow link (each part delayed) gives time to kill the child mid-upload.
       const proxy = await startFaultProxy(server.endpoint);
@@ -111,7 +103,7 @@ describe('minio: restarted in the middle of an upload', () => {
     const port = Number(new URL(first.info.endpoint).port);
     let second: Awaited<ReturnType<typeof startOwnMinio>> | undefined;
     try {
-      const client = admin(first.info);
+      const client = adminClient(first.info);
       await client.send(new CreateBucketCommand({ Bucket: 'restart' }));
       const transport = createTransport({
         bucket: 'restart',
@@ -146,7 +138,7 @@ describe('minio: restarted in the middle of an upload', () => {
       await restart;
       expect(receipt.sourceSha256).toBe(hex(data));
       expect(receipt.sentBytes).toBeGreaterThan(data.length); // parts were sent again during the outage
-      expect(await stored(admin(first.info), 'restart', 'restart/object')).toBe(hex(data));
+      expect(await stored(adminClient(first.info), 'restart', 'restart/object')).toBe(hex(data));
     } finally {
       await first.process.stop();
       await second?.process.stop();

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { compositeChecksum, MiB } from './parts.js';
-import { codeOf } from './test-support.js';
+import { codeOf } from './testing/support.js';
 import { createTransport } from './transport.js';
 import type { Credentials } from './types.js';
 

@@ -5,17 +5,12 @@
  * source's SHA-256; every failure must be a clean error with its code.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListMultipartUploadsCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import type {} from '@triage/testkit';
 import { type FaultProxy, type FaultRule, type ServerName, startFaultProxy } from '@triage/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { codeOf } from './test-support.js';
-import { createTransport, type Transport } from './transport.js';
+import { adminClient, codeOf, transportFor } from './testing/support.js';
+import type { Transport } from './transport.js';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -25,12 +20,7 @@ function describeFaults(name: ServerName): void {
   describe(name, () => {
     const server = inject('triageServices')[name];
     const bucket = `faults-${randomUUID().slice(0, 8)}`;
-    const admin = new S3Client({
-      endpoint: server.endpoint,
-      region: server.region,
-      forcePathStyle: true,
-      credentials: server.credentials,
-    });
+    const admin = adminClient(server);
     let proxy: FaultProxy;
     let transport: Transport;
 
@@ -45,12 +35,8 @@ function describeFaults(name: ServerName): void {
     beforeAll(async () => {
       await admin.send(new CreateBucketCommand({ Bucket: bucket }));
       proxy = await startFaultProxy(server.endpoint);
-      transport = createTransport({
-        bucket,
+      transport = transportFor(server, bucket, {
         endpoint: proxy.endpoint,
-        region: server.region,
-        forcePathStyle: true,
-        credentials: async () => server.credentials,
         socketTimeoutMs: 1_000,
         retry: { attempts: 4, baseDelayMs: 20, maxDelayMs: 200 },
       });

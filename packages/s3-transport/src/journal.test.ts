@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Journal, JournalWriter, readJournal, writeJournal } from './journal.js';
-import { codeOf } from './test-support.js';
+import { codeOf } from './testing/support.js';
 
 const journal = (parts: number): Journal => ({
   version: 1,

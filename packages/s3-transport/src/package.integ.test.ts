@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { childEnv } from '@triage/testkit';
 import { describe, expect, inject, it } from 'vitest';
+import { adminClient } from './testing/support.js';
 
 const run = promisify(execFile);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -81,12 +82,7 @@ describe('the packed package in an empty project', () => {
     );
 
     const bucket = `consumer-${randomUUID().slice(0, 8)}`;
-    const client = new S3Client({
-      endpoint: minio.endpoint,
-      region: minio.region,
-      forcePathStyle: true,
-      credentials: minio.credentials,
-    });
+    const client = adminClient(minio);
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     const data = randomBytes(6 * 1024 * 1024 + 1);
     await writeFile(join(project, 'evidence.bin'), data);

@@ -6,13 +6,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import type { ServerName } from '@triage/testkit';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { readJournal } from './journal.js';
 import { uploadWithPlan } from './presigned.js';
-import { codeOf } from './test-support.js';
-import { createTransport } from './transport.js';
+import { adminClient, codeOf, transportFor } from './testing/support.js';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -22,19 +21,8 @@ function describePresigned(name: ServerName): void {
   describe(name, () => {
     const server = inject('triageServices')[name];
     const bucket = `presigned-${randomUUID().slice(0, 8)}`;
-    const admin = new S3Client({
-      endpoint: server.endpoint,
-      region: server.region,
-      forcePathStyle: true,
-      credentials: server.credentials,
-    });
-    const transport = createTransport({
-      bucket,
-      endpoint: server.endpoint,
-      region: server.region,
-      forcePathStyle: true,
-      credentials: async () => server.credentials,
-    });
+    const admin = adminClient(server);
+    const transport = transportFor(server, bucket);
     const stored = async (key: string) => {
       const out = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return hex((await out.Body?.transformToByteArray()) ?? new Uint8Array());

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { codeOf } from './test-support.js';
+import { codeOf } from './testing/support.js';
 import { createTransport } from './transport.js';
 
 const credentials = { accessKeyId: 'FAKEKEYID', secretAccessKey: 'FAKESECRET' };

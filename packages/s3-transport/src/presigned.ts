@@ -14,14 +14,14 @@ import {
   CreateMultipartUploadCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { TriageError } from '@triage/errors';
 import { type Backend, type CompletionReply, objectParams } from './backend.js';
+import type { DownloadContext } from './download.js';
 import { planParts } from './parts.js';
-import { type RetryPolicy, retryPolicy, withRetry } from './retry.js';
+import { retryPolicy, withRetry } from './retry.js';
 import type {
   Credentials,
   RetryOptions,
@@ -77,13 +77,8 @@ export interface PresignOptions {
   readonly ifNoneMatch?: boolean;
 }
 
-/** What presigning needs from the transport. */
-export interface PresignContext {
-  readonly client: S3Client;
-  readonly bucket: string;
-  readonly retry: RetryPolicy;
-  readonly now: () => number;
-  readonly random: () => number;
+/** What presigning needs from the transport: the download context and the credentials (for their expiry). */
+export interface PresignContext extends DownloadContext {
   readonly credentials: () => Promise<Credentials>;
 }
 

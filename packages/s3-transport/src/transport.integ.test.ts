@@ -13,39 +13,17 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
-import type { ServerInfo, ServerName } from '@triage/testkit';
+import type { ServerName } from '@triage/testkit';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { readJournal } from './journal.js';
-import { codeOf } from './test-support.js';
-import { createTransport, type Transport } from './transport.js';
+import { adminClient, codeOf, transportFor } from './testing/support.js';
+import type { Transport } from './transport.js';
 import type { Progress, UploadReceipt } from './types.js';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
 const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-function adminClient(server: ServerInfo): S3Client {
-  return new S3Client({
-    endpoint: server.endpoint,
-    region: server.region,
-    forcePathStyle: true,
-    credentials: server.credentials,
-    maxAttempts: 1,
-  });
-}
-
-function transportFor(server: ServerInfo, bucket: string, credentials = server.credentials): Transport {
-  return createTransport({
-    bucket,
-    endpoint: server.endpoint,
-    region: server.region,
-    forcePathStyle: true,
-    credentials: async () => credentials,
-    retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
-  });
-}
 
 function pieces(bytes: Uint8Array, size = 100_003): ReadableStream<Uint8Array> {
   let offset = 0;
@@ -325,16 +303,14 @@ function describeTransport(name: ServerName): void {
 
       it('refuses to start with credentials about to expire, and warns when they may not last', async () => {
         const soon = transportFor(server, bucket, {
-          ...server.credentials,
-          expiration: new Date(Date.now() + 30_000),
-        } as never);
+          credentials: { ...server.credentials, expiration: new Date(Date.now() + 30_000) },
+        });
         expect(await codeOf(soon.upload('expiring/x', new Uint8Array([1])).done())).toBe(
           'CREDENTIALS_EXPIRING',
         );
         const tenMinutes = transportFor(server, bucket, {
-          ...server.credentials,
-          expiration: new Date(Date.now() + 600_000),
-        } as never);
+          credentials: { ...server.credentials, expiration: new Date(Date.now() + 600_000) },
+        });
         const warnings: string[] = [];
         const receipt = await tenMinutes
           .upload('expiring/slow', randomBytes(1000), {
@@ -349,8 +325,7 @@ function describeTransport(name: ServerName): void {
       if (server.capabilities.verifiesSignatures) {
         it('names rejected credentials', async () => {
           const wrong = transportFor(server, bucket, {
-            ...server.credentials,
-            secretAccessKey: 'wrong-secret-for-test',
+            credentials: { ...server.credentials, secretAccessKey: 'wrong-secret-for-test' },
           });
           expect(await codeOf(wrong.upload('creds/x', new Uint8Array([1])).done())).toBe(
             'CREDENTIALS_INVALID',

@@ -14,7 +14,7 @@ import { exitCodeFor, formatCliError } from '@triage/errors';
 import { ensureMinio, ensureMoto } from './install.js';
 import { defaultCacheDir } from './paths.js';
 import { reapServers, ServerRegistry } from './registry.js';
-import { startServices } from './services.js';
+import { servicesOptionsFromEnv, startServices } from './services.js';
 import { readWorkspaceReports, summarize } from './summary.js';
 
 const env = process.env;
@@ -22,16 +22,7 @@ const cacheDir = defaultCacheDir(env, homedir());
 const log = (line: string) => process.stderr.write(`[testkit] ${line}\n`);
 
 async function services(): Promise<number> {
-  const running = await startServices({
-    cacheDir,
-    owner: 'cli',
-    env,
-    motoBin: env.TRIAGE_MOTO_SERVER,
-    minioBin: env.TRIAGE_MINIO,
-    python: env.TRIAGE_PYTHON,
-    go: env.TRIAGE_GO,
-    log,
-  });
+  const running = await startServices(servicesOptionsFromEnv(env, 'cli', log));
   process.once('exit', () => running.killNow());
   // Credentials go to a 0600 file, never to the terminal; it is removed when the servers stop.
   const envFile = join(running.runDir, 'services.env');

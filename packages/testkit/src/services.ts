@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ensureMinio, ensureMoto } from './install.js';
+import { defaultCacheDir } from './paths.js';
 import { tailFile } from './process.js';
 import { isOrphan, reapServers, type ServerOwner, ServerRegistry } from './registry.js';
 import { type RunningServer, type ServerInfo, type ServerName, startMinio, startMoto } from './servers.js';
@@ -146,4 +148,27 @@ export async function serverLogTails(info: ServicesInfo, lines = 30): Promise<st
     );
   }
   return parts.join('\n');
+}
+
+/**
+ * {@link StartServicesOptions} from the environment: the cache folder
+ * (`TRIAGE_CACHE_DIR`, `XDG_CACHE_HOME`), binaries to use instead of installing
+ * (`TRIAGE_MOTO_SERVER`, `TRIAGE_MINIO`) and toolchains (`TRIAGE_PYTHON`,
+ * `TRIAGE_GO`). Used by the CLI and the vitest setup alike.
+ */
+export function servicesOptionsFromEnv(
+  env: NodeJS.ProcessEnv,
+  owner: ServerOwner,
+  log: (line: string) => void,
+): StartServicesOptions {
+  return {
+    cacheDir: defaultCacheDir(env, homedir()),
+    owner,
+    env,
+    motoBin: env.TRIAGE_MOTO_SERVER,
+    minioBin: env.TRIAGE_MINIO,
+    python: env.TRIAGE_PYTHON,
+    go: env.TRIAGE_GO,
+    log,
+  };
 }

@@ -4,11 +4,9 @@
  * provides their endpoints to tests as `inject('triageServices')`, and stops
  * them by PID afterwards, keeping their logs only when something failed.
  */
-import { homedir } from 'node:os';
 import { formatCliError } from '@triage/errors';
 import type { TestProject } from 'vitest/node';
-import { defaultCacheDir } from './paths.js';
-import { type Services, serverLogTails, startServices } from './services.js';
+import { type Services, serverLogTails, servicesOptionsFromEnv, startServices } from './services.js';
 
 let services: Services | undefined;
 let exitHook: (() => void) | undefined;
@@ -19,16 +17,7 @@ export async function setup(project: TestProject): Promise<void> {
   const env = process.env;
   const log = (line: string) => process.stderr.write(`[testkit] ${line}\n`);
   try {
-    services = await startServices({
-      cacheDir: defaultCacheDir(env, homedir()),
-      owner: 'vitest',
-      env,
-      motoBin: env.TRIAGE_MOTO_SERVER,
-      minioBin: env.TRIAGE_MINIO,
-      python: env.TRIAGE_PYTHON,
-      go: env.TRIAGE_GO,
-      log,
-    });
+    services = await startServices(servicesOptionsFromEnv(env, 'vitest', log));
   } catch (error) {
     // Integration tests are never skipped: the run fails with a message that says how to fix it.
     log(formatCliError(error, { program: 'testkit' }));
