@@ -116,6 +116,12 @@ export const ERROR_CODES = Object.freeze({
     summary:
       'The credentials expire before the operation can finish; mint longer-lived ones and start again.',
   },
+  TLS_UNTRUSTED: {
+    category: 'config',
+    retryable: false,
+    summary:
+      "The server's TLS certificate is not trusted or does not match its name; pass its CA certificate.",
+  },
   S3_REQUEST_REJECTED: {
     category: 'config',
     retryable: false,

@@ -39,6 +39,27 @@ describe('translate', () => {
     [Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }), 'TIMEOUT', true],
     [sdk('InvalidArgument', 400), 'S3_REQUEST_REJECTED', false],
     [sdk('AbortError'), 'ABORTED', false],
+    [
+      Object.assign(new Error('self-signed certificate in certificate chain'), {
+        code: 'SELF_SIGNED_CERT_IN_CHAIN',
+      }),
+      'TLS_UNTRUSTED',
+      false,
+    ],
+    [
+      Object.assign(new Error('unable to verify the first certificate'), {
+        code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      }),
+      'TLS_UNTRUSTED',
+      false,
+    ],
+    [
+      Object.assign(new Error("Hostname/IP does not match certificate's altnames"), {
+        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      }),
+      'TLS_UNTRUSTED',
+      false,
+    ],
   ])('%s → %s', (error, code, retryable) => {
     const translated = translate(error, op);
     expect(translated.code).toBe(code);

@@ -69,6 +69,15 @@ function classify(error: SdkLikeError): { code: TriageErrorCode; retryable: bool
   const code = error.code ?? '';
   const status = error.$metadata?.httpStatusCode;
   if (name === 'AbortError') return { code: 'ABORTED', retryable: false, hint: 'cancelled' };
+  if (
+    /^(CERT_|UNABLE_TO_(GET|VERIFY)|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED_CERT|ERR_TLS_CERT_ALTNAME)/.test(code)
+  ) {
+    return {
+      code: 'TLS_UNTRUSTED',
+      retryable: false,
+      hint: `the server's TLS certificate is not trusted (${code}); pass its CA certificate with the \`ca\` option (verification stays on)`,
+    };
+  }
   if (CREDENTIAL_ERRORS.has(name) || CREDENTIAL_ERRORS.has(code)) {
     return {
       code: 'CREDENTIALS_INVALID',

@@ -24,6 +24,7 @@ export {
   type PresignOptions,
   uploadWithPlan,
 } from './presigned.js';
+export { type ProxySettings, proxyFromEnv } from './proxy.js';
 export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export { createTransport, type Transport } from './transport.js';
 export type {

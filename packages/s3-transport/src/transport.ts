@@ -1,5 +1,3 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { TriageError } from '@triage/errors';
@@ -12,6 +10,7 @@ import {
   openDownload,
 } from './download.js';
 import { type PresignedPlan, type PresignOptions, presignUpload } from './presigned.js';
+import { agentsFor } from './proxy.js';
 import { type RetryPolicy, retryPolicy } from './retry.js';
 import type {
   Credentials,
@@ -61,7 +60,6 @@ function buildClient(options: TransportOptions): S3Client {
       'createTransport() needs `client`, or `credentials` (a provider function).',
     );
   }
-  const agentOptions = { keepAlive: true, maxSockets: 64 };
   const ca =
     options.ca === undefined
       ? undefined
@@ -81,8 +79,7 @@ function buildClient(options: TransportOptions): S3Client {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 10_000,
       socketTimeout: options.socketTimeoutMs ?? 30_000,
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent({ ...agentOptions, ...(ca ? { ca } : {}) }),
+      ...agentsFor(options.endpoint, { proxy: options.proxy, noProxy: options.noProxy }, { ca }),
     }),
   });
 }

@@ -39,6 +39,13 @@ export interface TransportOptions {
   readonly credentials?: CredentialsProvider;
   /** Path-style addressing (`endpoint/bucket/key`), needed by most S3-compatible servers; default false. */
   readonly forcePathStyle?: boolean;
+  /**
+   * HTTP proxy URL (`http://host:port`); https endpoints are reached through
+   * CONNECT. Apps usually pass `proxyFromEnv(process.env, endpoint)`. Default: none.
+   */
+  readonly proxy?: string | undefined;
+  /** Hosts reached directly despite `proxy` (as `NO_PROXY`). */
+  readonly noProxy?: readonly string[] | undefined;
   /** Extra trusted CA certificates (PEM) for TLS; verification stays on. */
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /** A socket idle for this long counts as stalled and the request is retried; default 30,000 ms. */

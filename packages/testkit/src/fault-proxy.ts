@@ -7,7 +7,8 @@
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:https';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 
 /** What to do to a matching request. */
 export type Fault =
@@ -49,6 +50,8 @@ export interface FaultProxy {
   readonly seen: string[];
   /** Request body bytes forwarded upstream (what actually reached the server's side of the link). */
   readonly bytesForwarded: () => number;
+  /** Requests that arrived in forward-proxy form: absolute URLs and CONNECT tunnels, by target host:port. */
+  readonly proxied: string[];
   stop(): Promise<void>;
 }
 
@@ -69,11 +72,21 @@ function s3Error(code: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>injected by the fault proxy</Message><RequestId>fault</RequestId></Error>`;
 }
 
+/** Options for {@link startFaultProxy}. */
+export interface FaultProxyOptions {
+  /** Serve HTTPS with this certificate (PEM), forwarding to the plain-HTTP target: S3 over TLS for tests. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
 /**
- * Starts a fault proxy in front of `target` (e.g. MinIO's endpoint).
+ * Starts a fault proxy in front of `target` (e.g. MinIO's endpoint). It also
+ * works as a forward proxy: absolute-URL requests go to the host they name, and
+ * CONNECT opens a tunnel (no faults inside tunnels), so it can stand in for a
+ * corporate `HTTPS_PROXY`.
  */
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const upstream = new URL(target);
+  const proxied: string[] = [];
   let rules: LiveRule[] = [];
   const injected: Record<string, number> = {};
   const seen: string[] = [];
@@ -101,12 +114,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault | undefined) => {
+    // Forward-proxy form: an absolute URL names the destination.
+    const absolute = /^https?:\/\//.test(req.url ?? '') ? new URL(req.url as string) : undefined;
+    if (absolute) proxied.push(absolute.host);
     const upstreamReq = request(
       {
-        host: upstream.hostname,
-        port: upstream.port,
+        host: absolute?.hostname ?? upstream.hostname,
+        port: absolute?.port || upstream.port,
         method: req.method,
-        path: req.url,
+        path: absolute ? `${absolute.pathname}${absolute.search}` : req.url,
         headers: req.headers,
       },
       (upstreamRes) => {
@@ -141,7 +157,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     req.pipe(upstreamReq);
   };
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const fault = pick(req);
     if (!fault || fault.kind === 'reset-after' || fault.kind === 'truncate') return forward(req, res, fault);
     if (fault.kind === 'delay') {
@@ -172,6 +188,24 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       req.socket.destroy();
     }, fault.ms);
     timers.add(timer);
+  };
+  const server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+    : createServer(handler);
+  // CONNECT: a plain tunnel to the requested host:port, as an HTTPS proxy does.
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    const [host = '127.0.0.1', port = '443'] = (req.url ?? '').split(':');
+    proxied.push(`${host}:${port}`);
+    const tunnel = connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      tunnel.write(head);
+      tunnel.pipe(client);
+      client.pipe(tunnel);
+    });
+    tunnel.on('error', () => client.destroy());
+    client.on('error', () => tunnel.destroy());
+    sockets.add(tunnel);
+    tunnel.on('close', () => sockets.delete(tunnel));
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -182,10 +216,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const { port } = server.address() as AddressInfo;
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${options.tls ? 'https' : 'http'}://${options.tls ? 'localhost' : '127.0.0.1'}:${port}`,
     injected,
     seen,
     bytesForwarded: () => forwardedBytes,
+    proxied,
     setRules(next) {
       rules = next.map((rule) => ({ rule, skipped: 0, applied: 0 }));
     },

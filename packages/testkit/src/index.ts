@@ -10,7 +10,14 @@
 import type {} from 'vitest';
 import type { ServicesInfo } from './services.js';
 
-export { type Fault, type FaultProxy, type FaultRule, startFaultProxy } from './fault-proxy.js';
+export { makeTestCertificates, type TestCertificates } from './certificates.js';
+export {
+  type Fault,
+  type FaultProxy,
+  type FaultProxyOptions,
+  type FaultRule,
+  startFaultProxy,
+} from './fault-proxy.js';
 export {
   AWS_CLI_VERSION,
   ensureAwsCli,
