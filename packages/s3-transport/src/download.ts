@@ -166,8 +166,9 @@ export async function openDownload(
   const stored = head.ChecksumSHA256;
   // A multipart object shows its part count in the ETag (`"md5-N"`) and, on S3, in the checksum (`…-N`).
   const partCount = Number(/-(\d+)"?$/.exec(stored ?? '')?.[1] ?? /-(\d+)"?$/.exec(etag ?? '')?.[1] ?? 0);
+  // Part boundaries only matter when there is a stored SHA-256 to compare the composite with.
   const composite =
-    partCount > 0 && (stored === undefined || stored.includes('-') || head.ChecksumType !== 'FULL_OBJECT');
+    stored !== undefined && partCount > 0 && (stored.includes('-') || head.ChecksumType !== 'FULL_OBJECT');
   const partSizes = composite
     ? await partSizesOf(
         ctx,
