@@ -38,7 +38,6 @@ function s3For(server: ServerInfo, credentials: KeyPair = server.credentials): S
     region: server.region,
     forcePathStyle: true,
     credentials,
-    maxAttempts: 1,
   });
 }
 
@@ -47,7 +46,6 @@ function stsFor(server: ServerInfo): STSClient {
     endpoint: server.endpoint,
     region: server.region,
     credentials: server.credentials,
-    maxAttempts: 1,
   });
 }
 

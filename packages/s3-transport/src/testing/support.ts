@@ -18,14 +18,17 @@ export async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
-/** For tests: an S3 client with a test server's root credentials. */
+/**
+ * For tests: an S3 client with a test server's root credentials, for setting
+ * up and checking. It keeps the SDK's default retries: a keep-alive socket the
+ * server has just closed (ECONNRESET on write) must not fail a test's setup.
+ */
 export function adminClient(server: Pick<ServerInfo, 'endpoint' | 'region' | 'credentials'>): S3Client {
   return new S3Client({
     endpoint: server.endpoint,
     region: server.region,
     forcePathStyle: true,
     credentials: server.credentials,
-    maxAttempts: 1,
   });
 }
 
