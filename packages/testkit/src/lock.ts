@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TriageError } from '@triage/errors';
@@ -52,19 +53,26 @@ export async function withFileLock<T>(
   await mkdir(dirname(path), { recursive: true });
   let warned = false;
   for (;;) {
+    // The lock appears with its content or not at all: write the PID to a private file, then
+    // link it into place (link fails if the lock exists). Creating the lock and then writing the
+    // PID would leave a moment in which another holder reads an empty lock and takes it as stale.
+    const candidate = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await writeFile(candidate, String(process.pid), { mode: 0o600 });
     try {
-      const handle = await open(path, 'wx', 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      await link(candidate, path);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      await rm(candidate, { force: true });
     }
-    const holder = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text === undefined) continue; // released meanwhile: try again
+    const holder = Number.parseInt(text, 10);
     if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
-      // Stale: its owner died. Remove it (only if nobody has replaced it meanwhile) and race again.
-      const again = await readFile(path, 'utf8').catch(() => '');
-      if (Number.parseInt(again, 10) === holder || again === '') await rm(path, { force: true });
+      // Stale: its owner died. Remove it only if nobody has replaced it meanwhile, and race again.
+      const again = await readFile(path, 'utf8').catch(() => undefined);
+      if (again === text) await rm(path, { force: true });
       continue;
     }
     if (!warned) {
