@@ -52,6 +52,8 @@ export interface FaultProxy {
   readonly bytesForwarded: () => number;
   /** Requests that arrived in forward-proxy form: absolute URLs and CONNECT tunnels, by target host:port. */
   readonly proxied: string[];
+  /** Connections accepted so far (TLS connections count even when their handshake fails). */
+  readonly connections: () => number;
   stop(): Promise<void>;
 }
 
@@ -207,7 +209,9 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     sockets.add(tunnel);
     tunnel.on('close', () => sockets.delete(tunnel));
   });
+  let connectionCount = 0;
   server.on('connection', (socket: Socket) => {
+    connectionCount++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -221,6 +225,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     seen,
     bytesForwarded: () => forwardedBytes,
     proxied,
+    connections: () => connectionCount,
     setRules(next) {
       rules = next.map((rule) => ({ rule, skipped: 0, applied: 0 }));
     },
