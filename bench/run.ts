@@ -5,9 +5,17 @@
  */
 import { readdirSync } from 'node:fs';
 
+/** What a bench's `run` gets. */
+export interface BenchOptions {
+  /** Finish in under a minute. */
+  readonly quick: boolean;
+  /** Prints one line of what was measured. */
+  readonly log: (line: string) => void;
+}
+
 /** What every bench module exports. */
 export interface BenchModule {
-  run(options: { quick: boolean; log: (line: string) => void }): Promise<BenchResult>;
+  run(options: BenchOptions): Promise<BenchResult>;
 }
 
 /** The closing line of a bench. */

@@ -14,7 +14,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { decrypt, encrypt, generateExaminerKeyPair } from '@triage/encryption';
 import nacl from 'tweetnacl';
-import type { BenchResult } from '../run.ts';
+import type { BenchOptions, BenchResult } from '../run.ts';
 
 const MiB = 1024 * 1024;
 const KiB64 = 64 * 1024;
@@ -88,13 +88,7 @@ async function measure(cases: Case[], rounds: number): Promise<void> {
   }
 }
 
-export async function run({
-  quick,
-  log,
-}: {
-  quick: boolean;
-  log: (line: string) => void;
-}): Promise<BenchResult> {
+export async function run({ quick, log }: BenchOptions): Promise<BenchResult> {
   const total = (quick ? 64 : 512) * MiB;
   const rounds = quick ? 3 : 3;
   const piece = randomBytes(MiB);

@@ -27,7 +27,7 @@ import {
   startMinio,
 } from '@triage/testkit';
 import * as esbuild from 'esbuild';
-import type { BenchResult } from '../run.ts';
+import type { BenchOptions, BenchResult } from '../run.ts';
 
 const MiB = 1024 * 1024;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -108,13 +108,7 @@ async function writeRandomFile(path: string, size: number): Promise<void> {
   );
 }
 
-export async function run({
-  quick,
-  log,
-}: {
-  quick: boolean;
-  log: (line: string) => void;
-}): Promise<BenchResult> {
+export async function run({ quick, log }: BenchOptions): Promise<BenchResult> {
   const env = process.env;
   const cacheDir = defaultCacheDir(env, homedir());
   const install = { cacheDir, env, log };
