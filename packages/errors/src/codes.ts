@@ -138,6 +138,11 @@ export const ERROR_CODES = Object.freeze({
     retryable: false,
     summary: 'Input data is malformed or does not follow its format or schema.',
   },
+  POLICY_INVALID: {
+    category: 'data',
+    retryable: false,
+    summary: 'An IAM policy document is malformed; the context names the JSON path of the first problem.',
+  },
   IO_ERROR: {
     category: 'io',
     retryable: false,

@@ -16,7 +16,7 @@ import {
   type TestCertificates,
 } from '@triage/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminClient, codeOf, transportFor } from './testing/support.js';
+import { adminClient, transportFor } from './testing/support.js';
 
 const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 

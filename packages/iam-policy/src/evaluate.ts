@@ -1,0 +1,213 @@
+/**
+ * Request evaluation following the IAM User Guide's "Policy evaluation logic":
+ * 1. an explicit Deny in any applicable policy decides;
+ * 2. each level of SCPs, and of RCPs, must allow (when given);
+ * 3. same account: a resource policy that allows the principal itself (not
+ *    just its account) is enough; otherwise an identity policy must allow;
+ *    cross-account: both the resource policy and an identity policy must allow;
+ * 4. a permissions boundary and a session policy, when given, must allow too.
+ */
+import { conditionBlockHolds } from './conditions.js';
+import { actionMatches, matchSubstituted, type RequestContext, substitute } from './match.js';
+import type { Policy, Principals, Statement } from './policy.js';
+
+/** Who is asking. */
+export interface RequestPrincipal {
+  /** e.g. `arn:aws:iam::111122223333:user/uploader` or `arn:aws:sts::111122223333:assumed-role/Role/session`. */
+  readonly arn: string;
+  readonly account: string;
+  /** For a role session: the role's ARN, which resource policies may name. */
+  readonly roleArn?: string;
+}
+
+/** One request to decide. */
+export interface EvaluationRequest {
+  readonly principal: RequestPrincipal;
+  /** e.g. `s3:PutObject`. */
+  readonly action: string;
+  /** e.g. `arn:aws:s3:::bucket/case/host/file`. */
+  readonly resource: string;
+  /** Account that owns the resource; default the principal's. */
+  readonly resourceAccount?: string;
+  /** Condition keys (aws:MultiFactorAuthPresent, aws:TokenIssueTime, s3:prefix…). */
+  readonly context?: RequestContext;
+}
+
+/** The policies that apply. Absent kinds do not restrict; SCP and RCP levels must each allow. */
+export interface PolicySet {
+  readonly identity?: readonly Policy[];
+  readonly resource?: readonly Policy[];
+  readonly boundary?: readonly Policy[];
+  readonly session?: readonly Policy[];
+  /** Service control policies, one list per level (organisation root, OUs, account). */
+  readonly scps?: readonly (readonly Policy[])[];
+  /** Resource control policies, one list per level. */
+  readonly rcps?: readonly (readonly Policy[])[];
+}
+
+export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+
+/** A statement that took part in the decision. */
+export interface DecidingStatement {
+  readonly kind: keyof PolicySet;
+  readonly origin: string;
+  readonly sid?: string;
+  readonly effect: 'Allow' | 'Deny';
+}
+
+/** The decision and why. */
+export interface Evaluation {
+  readonly decision: Decision;
+  /** The Deny that decided, or the Allows that granted; empty for an implicit deny. */
+  readonly statements: readonly DecidingStatement[];
+  /** One line for people. */
+  readonly reason: string;
+}
+
+/**
+ * How a resource policy's principal names the caller: `exact` (its own ARN, or
+ * `*`), `role` (the role a session belongs to) or `account` (its account).
+ */
+type PrincipalMatch = 'exact' | 'role' | 'account';
+
+function principalMatches(principals: Principals, request: EvaluationRequest): PrincipalMatch | undefined {
+  if (principals === '*') return 'exact';
+  const p = request.principal;
+  let result: PrincipalMatch | undefined;
+  for (const id of principals.AWS ?? []) {
+    if (id === '*' || id === p.arn) return 'exact';
+    if (p.roleArn !== undefined && id === p.roleArn) result = 'role';
+    else if (result === undefined && (id === p.account || id === `arn:aws:iam::${p.account}:root`))
+      result = 'account';
+  }
+  return result;
+}
+
+function statementApplies(
+  statement: Statement,
+  policy: Policy,
+  request: EvaluationRequest,
+  withPrincipal: boolean,
+): false | PrincipalMatch | true {
+  const context = request.context ?? {};
+  if (statement.action && !statement.action.some((a) => actionMatches(a, request.action))) return false;
+  if (statement.notAction?.some((a) => actionMatches(a, request.action))) return false;
+  const resourceMatches = (patterns: readonly string[]) =>
+    patterns.some((pattern) => {
+      const resolved = substitute(pattern, context, policy.version);
+      return resolved !== undefined && matchSubstituted(resolved, request.resource);
+    });
+  if (statement.resource && !resourceMatches(statement.resource)) return false;
+  if (statement.notResource && resourceMatches(statement.notResource)) return false;
+  let grant: true | PrincipalMatch = true;
+  if (withPrincipal) {
+    if (statement.principal) {
+      const matched = principalMatches(statement.principal, request);
+      if (!matched) return false;
+      grant = matched;
+    } else if (statement.notPrincipal) {
+      if (principalMatches(statement.notPrincipal, request) !== undefined) return false;
+      grant = 'exact';
+    } else {
+      return false; // a resource policy statement without a principal applies to no one
+    }
+  }
+  if (statement.condition && !conditionBlockHolds(statement.condition, context, policy.version)) return false;
+  return grant;
+}
+
+interface KindResult {
+  readonly denies: DecidingStatement[];
+  readonly allows: DecidingStatement[];
+  /** A resource-policy Allow names the caller or its role (not just its account). */
+  readonly direct: boolean;
+  /** A resource-policy Allow names the caller's own ARN. */
+  readonly exact: boolean;
+}
+
+function scan(kind: keyof PolicySet, policies: readonly Policy[], request: EvaluationRequest): KindResult {
+  const denies: DecidingStatement[] = [];
+  const allows: DecidingStatement[] = [];
+  let direct = false;
+  let exact = false;
+  for (const policy of policies) {
+    for (const statement of policy.statements) {
+      const applies = statementApplies(statement, policy, request, kind === 'resource' || kind === 'rcps');
+      if (!applies) continue;
+      const entry = {
+        kind,
+        origin: statement.origin,
+        ...(statement.sid ? { sid: statement.sid } : {}),
+        effect: statement.effect,
+      };
+      if (statement.effect === 'Deny') denies.push(entry);
+      else {
+        allows.push(entry);
+        if (applies === 'exact' || applies === 'role') direct = true;
+        if (applies === 'exact') exact = true;
+      }
+    }
+  }
+  return { denies, allows, direct, exact };
+}
+
+/**
+ * Decides a request against a set of policies.
+ *
+ * @returns Allowed, ExplicitlyDenied or ImplicitlyDenied, with the deciding statements and a reason
+ */
+export function evaluate(request: EvaluationRequest, policies: PolicySet): Evaluation {
+  const kinds = ['identity', 'resource', 'boundary', 'session'] as const;
+  const results = Object.fromEntries(
+    kinds.map((kind) => [kind, scan(kind, policies[kind] ?? [], request)]),
+  ) as Record<(typeof kinds)[number], KindResult>;
+  const scpLevels = (policies.scps ?? []).map((level) => scan('scps', level, request));
+  const rcpLevels = (policies.rcps ?? []).map((level) => scan('rcps', level, request));
+  const denies = [
+    ...kinds.flatMap((kind) => results[kind].denies),
+    ...scpLevels.flatMap((l) => l.denies),
+    ...rcpLevels.flatMap((l) => l.denies),
+  ];
+  if (denies.length > 0) {
+    return {
+      decision: 'ExplicitlyDenied',
+      statements: denies,
+      reason: `explicitly denied by ${denies.map((d) => d.sid ?? d.origin).join(', ')}`,
+    };
+  }
+  const implicit = (reason: string): Evaluation => ({ decision: 'ImplicitlyDenied', statements: [], reason });
+  const missingScp = scpLevels.findIndex((level) => level.allows.length === 0);
+  if (missingScp >= 0) return implicit(`no SCP at level ${missingScp} allows it`);
+  const missingRcp = rcpLevels.findIndex((level) => level.allows.length === 0);
+  if (missingRcp >= 0) return implicit(`no RCP at level ${missingRcp} allows it`);
+
+  const sameAccount = (request.resourceAccount ?? request.principal.account) === request.principal.account;
+  const identity = results.identity.allows;
+  const resource = results.resource.allows;
+  let grants: DecidingStatement[];
+  if (sameAccount) {
+    if (results.resource.direct) grants = resource;
+    else if (identity.length > 0) grants = [...identity, ...resource];
+    else
+      return implicit('no identity policy allows it, and no resource policy allows this principal directly');
+  } else {
+    if (identity.length === 0) return implicit('cross-account: no identity policy allows it');
+    if (resource.length === 0)
+      return implicit('cross-account: the resource policy does not allow this principal');
+    grants = [...identity, ...resource];
+  }
+  // A same-account resource policy naming the caller's own ARN (user, or role session) is not
+  // limited by the boundary or session policy; naming the role or the account, it is (IAM User Guide).
+  const directResourceGrant = sameAccount && results.resource.exact;
+  if (policies.boundary && !directResourceGrant && results.boundary.allows.length === 0) {
+    return implicit('the permissions boundary does not allow it');
+  }
+  if (policies.session && !directResourceGrant && results.session.allows.length === 0) {
+    return implicit('the session policy does not allow it');
+  }
+  return {
+    decision: 'Allowed',
+    statements: grants,
+    reason: `allowed by ${grants.map((g) => g.sid ?? g.origin).join(', ')}`,
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * `@triage/iam-policy`: parse and evaluate AWS IAM policies, data in and data
+ * out, following the IAM User Guide's evaluation logic.
+ *
+ * @packageDocumentation
+ */
+export { isTriageError, TriageError, type TriageErrorCode } from '@triage/errors';
+export {
+  cidrContains,
+  conditionBlockHolds,
+  conditionHolds,
+  OPERATOR_NAMES,
+  type Operator,
+  parseOperator,
+} from './conditions.js';
+export {
+  type DecidingStatement,
+  type Decision,
+  type Evaluation,
+  type EvaluationRequest,
+  evaluate,
+  type PolicySet,
+  type RequestPrincipal,
+} from './evaluate.js';
+export { actionMatches, type RequestContext, substitute, wildcardMatch } from './match.js';
+export { type ConditionBlock, type Policy, type Principals, parsePolicy, type Statement } from './policy.js';
