@@ -3,8 +3,8 @@
  * conventions of `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (read by the app,
  * passed in as data: this package never reads the environment).
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { AgentOptions, Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent, AgentOptions as HttpsAgentOptions } from 'node:https';
 import { TriageError } from '@triage/errors';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
@@ -59,17 +59,25 @@ export function bypassesProxy(url: URL, noProxy: readonly string[] = []): boolea
   });
 }
 
-/** HTTP and HTTPS agents for an endpoint: through the proxy unless bypassed. TLS verification is always on. */
+/**
+ * HTTP and HTTPS agents for an endpoint: through the proxy unless bypassed.
+ * TLS verification is always on. Without a proxy these are agent *options*,
+ * not agents: the SDK's handler then owns the agents and honours
+ * `Expect: 100-continue` on large bodies (it does not for agents it is
+ * given), so a server can refuse a part (NoSuchUpload, 403) before the body is
+ * sent instead of resetting the connection under it. Through a proxy the
+ * agents must be ours, and that early refusal can show as a reset.
+ */
 export function agentsFor(
   endpoint: string | undefined,
   settings: ProxySettings,
   tls: { readonly ca?: string | Buffer | (string | Buffer)[] | undefined },
-): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+): { httpAgent: HttpAgent | AgentOptions; httpsAgent: HttpsAgent | HttpsAgentOptions } {
   const base = { keepAlive: true, maxSockets: 64 };
   const ca = tls.ca === undefined ? {} : { ca: tls.ca };
   const target = new URL(endpoint ?? 'https://s3.amazonaws.com');
   if (!settings.proxy || bypassesProxy(target, settings.noProxy)) {
-    return { httpAgent: new HttpAgent(base), httpsAgent: new HttpsAgent({ ...base, ...ca }) };
+    return { httpAgent: base, httpsAgent: { ...base, ...ca } };
   }
   let proxyUrl: URL;
   try {
