@@ -24,3 +24,13 @@ export {
 } from './evaluate.js';
 export { actionMatches, type RequestContext, substitute, wildcardMatch } from './match.js';
 export { type ConditionBlock, type Policy, type Principals, parsePolicy, type Statement } from './policy.js';
+export {
+  type ActionRow,
+  allowedActions,
+  type CredentialContext,
+  S3_BUCKET_ACTIONS,
+  S3_OBJECT_ACTIONS,
+  standardContexts,
+  type WhatCanOptions,
+  whatCan,
+} from './what-can.js';
