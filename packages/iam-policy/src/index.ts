@@ -6,6 +6,14 @@
  */
 export { isTriageError, TriageError, type TriageErrorCode } from '@triage/errors';
 export {
+  evidenceBucketPolicy,
+  type PolicyDocument,
+  revokeTokensIssuedBefore,
+  UPLOAD_ACTIONS,
+  uploaderIdentityPolicy,
+  uploadSessionPolicy,
+} from './builders.js';
+export {
   cidrContains,
   conditionBlockHolds,
   conditionHolds,
@@ -22,6 +30,14 @@ export {
   type PolicySet,
   type RequestPrincipal,
 } from './evaluate.js';
+export {
+  LINT_RULES,
+  type LintFinding,
+  type LintOptions,
+  type LintRuleId,
+  type LintSeverity,
+  lintPolicy,
+} from './lint.js';
 export { actionMatches, type RequestContext, substitute, wildcardMatch } from './match.js';
 export { type ConditionBlock, type Policy, type Principals, parsePolicy, type Statement } from './policy.js';
 export {
