@@ -41,6 +41,12 @@ export {
 export { actionMatches, type RequestContext, substitute, wildcardMatch } from './match.js';
 export { type ConditionBlock, type Policy, type Principals, parsePolicy, type Statement } from './policy.js';
 export {
+  type AclGrant,
+  analysePublicAccess,
+  type PublicAccessFinding,
+  type PublicAccessReport,
+} from './public-access.js';
+export {
   type ActionRow,
   allowedActions,
   type CredentialContext,
