@@ -150,8 +150,8 @@ async function run(quick: boolean, log: (line: string) => void): Promise<BenchRe
 
   for (const line of disagreements) log(`  peer disagrees: ${line}`);
 
-  const repeat = quick ? 20 : 100;
-  const rounds = quick ? 3 : 5;
+  const repeat = quick ? 100 : 500;
+  const rounds = quick ? 3 : 7;
   const modes = [
     {
       name: 'triage parse+evaluate',
@@ -177,7 +177,7 @@ async function run(quick: boolean, log: (line: string) => void): Promise<BenchRe
         for (const u of usable) await runSimulation(u.simulation, { simulationMode: 'Strict' });
       },
       // validation is slow: fewer repetitions keep --quick under a minute
-      scale: 0.1,
+      scale: 0.05,
     },
   ].map((m) => ({ ...m, best: 0 }));
 

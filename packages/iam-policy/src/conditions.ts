@@ -68,8 +68,18 @@ const BASE: Readonly<Record<string, Omit<Operator, 'ifExists' | 'set'>>> = {
 /** The operator names IAM defines, without prefixes or suffix. */
 export const OPERATOR_NAMES: readonly string[] = Object.keys(BASE);
 
+const parsedOperators = new Map<string, Operator | undefined>();
+
 /** Parses `ForAnyValue:StringLikeIfExists` and the like; undefined for an unknown operator. */
 export function parseOperator(name: string): Operator | undefined {
+  if (parsedOperators.has(name)) return parsedOperators.get(name);
+  const operator = parseOperatorUncached(name);
+  // operator names in policies are few; bound the cache anyway against hostile input
+  if (parsedOperators.size < 4096) parsedOperators.set(name, operator);
+  return operator;
+}
+
+function parseOperatorUncached(name: string): Operator | undefined {
   let rest = name;
   let set: Operator['set'];
   for (const prefix of ['ForAllValues', 'ForAnyValue'] as const) {
@@ -187,24 +197,27 @@ export function conditionHolds(
   if (op.family === 'Null') {
     return policyValues.some((v) => (v.toLowerCase() === 'true' ? raw === undefined : raw !== undefined));
   }
-  const requestValues = raw === undefined ? [] : typeof raw === 'string' ? [raw] : [...raw];
+  const requestValues: readonly string[] = raw === undefined ? [] : typeof raw === 'string' ? [raw] : raw;
   // Variables only in string and ARN conditions; an unresolved variable matches nothing.
   const substitutes =
     op.family === 'String' ||
     op.family === 'StringIgnoreCase' ||
     op.family === 'StringLike' ||
     op.family === 'Arn';
-  const wanted = policyValues.flatMap((v) => {
-    if (!substitutes) return [v];
-    const resolved = substitute(v, context, version);
-    return resolved === undefined
-      ? []
-      : [
-          op.family === 'String' || op.family === 'StringIgnoreCase'
-            ? resolved.replaceAll('\uE000', '')
-            : resolved,
-        ];
-  });
+  let wanted = policyValues;
+  if (substitutes) {
+    const resolvedValues: string[] = [];
+    for (const v of policyValues) {
+      const resolved = substitute(v, context, version);
+      if (resolved === undefined) continue;
+      resolvedValues.push(
+        op.family === 'String' || op.family === 'StringIgnoreCase'
+          ? resolved.replaceAll('\uE000', '')
+          : resolved,
+      );
+    }
+    wanted = resolvedValues;
+  }
   const matchesAny = (requestValue: string) => wanted.some((v) => valueMatches(op, v, requestValue));
   const ok = (requestValue: string) => (op.negated ? !matchesAny(requestValue) : matchesAny(requestValue));
 

@@ -117,15 +117,22 @@ function statementApplies(
 }
 
 interface KindResult {
-  readonly denies: DecidingStatement[];
-  readonly allows: DecidingStatement[];
+  readonly denies: readonly DecidingStatement[];
+  readonly allows: readonly DecidingStatement[];
   /** A resource-policy Allow names the caller or its role (not just its account). */
   readonly direct: boolean;
   /** A resource-policy Allow names the caller's own ARN. */
   readonly exact: boolean;
 }
 
-function scan(kind: keyof PolicySet, policies: readonly Policy[], request: EvaluationRequest): KindResult {
+const NOTHING: KindResult = Object.freeze({ denies: [], allows: [], direct: false, exact: false });
+
+function scan(
+  kind: keyof PolicySet,
+  policies: readonly Policy[] | undefined,
+  request: EvaluationRequest,
+): KindResult {
+  if (policies === undefined || policies.length === 0) return NOTHING;
   const denies: DecidingStatement[] = [];
   const allows: DecidingStatement[] = [];
   let direct = false;
@@ -134,12 +141,9 @@ function scan(kind: keyof PolicySet, policies: readonly Policy[], request: Evalu
     for (const statement of policy.statements) {
       const applies = statementApplies(statement, policy, request, kind === 'resource' || kind === 'rcps');
       if (!applies) continue;
-      const entry = {
-        kind,
-        origin: statement.origin,
-        ...(statement.sid ? { sid: statement.sid } : {}),
-        effect: statement.effect,
-      };
+      const entry: DecidingStatement = statement.sid
+        ? { kind, origin: statement.origin, sid: statement.sid, effect: statement.effect }
+        : { kind, origin: statement.origin, effect: statement.effect };
       if (statement.effect === 'Deny') denies.push(entry);
       else {
         allows.push(entry);
@@ -157,17 +161,20 @@ function scan(kind: keyof PolicySet, policies: readonly Policy[], request: Evalu
  * @returns Allowed, ExplicitlyDenied or ImplicitlyDenied, with the deciding statements and a reason
  */
 export function evaluate(request: EvaluationRequest, policies: PolicySet): Evaluation {
-  const kinds = ['identity', 'resource', 'boundary', 'session'] as const;
-  const results = Object.fromEntries(
-    kinds.map((kind) => [kind, scan(kind, policies[kind] ?? [], request)]),
-  ) as Record<(typeof kinds)[number], KindResult>;
-  const scpLevels = (policies.scps ?? []).map((level) => scan('scps', level, request));
-  const rcpLevels = (policies.rcps ?? []).map((level) => scan('rcps', level, request));
-  const denies = [
-    ...kinds.flatMap((kind) => results[kind].denies),
-    ...scpLevels.flatMap((l) => l.denies),
-    ...rcpLevels.flatMap((l) => l.denies),
-  ];
+  const results = {
+    identity: scan('identity', policies.identity, request),
+    resource: scan('resource', policies.resource, request),
+    boundary: scan('boundary', policies.boundary, request),
+    session: scan('session', policies.session, request),
+  };
+  const scpLevels = policies.scps ? policies.scps.map((level) => scan('scps', level, request)) : [];
+  const rcpLevels = policies.rcps ? policies.rcps.map((level) => scan('rcps', level, request)) : [];
+  const denies: DecidingStatement[] = [];
+  for (const result of [results.identity, results.resource, results.boundary, results.session]) {
+    if (result.denies.length > 0) denies.push(...result.denies);
+  }
+  for (const level of scpLevels) denies.push(...level.denies);
+  for (const level of rcpLevels) denies.push(...level.denies);
   if (denies.length > 0) {
     return {
       decision: 'ExplicitlyDenied',
@@ -184,7 +191,7 @@ export function evaluate(request: EvaluationRequest, policies: PolicySet): Evalu
   const sameAccount = (request.resourceAccount ?? request.principal.account) === request.principal.account;
   const identity = results.identity.allows;
   const resource = results.resource.allows;
-  let grants: DecidingStatement[];
+  let grants: readonly DecidingStatement[];
   if (sameAccount) {
     if (results.resource.direct) grants = resource;
     else if (identity.length > 0) grants = [...identity, ...resource];

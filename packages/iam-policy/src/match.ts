@@ -8,11 +8,12 @@
 /** Request context: condition keys (case-insensitive names) and their values. */
 export type RequestContext = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-const cache = new Map<string, RegExp>();
+const caseSensitive = new Map<string, RegExp>();
+const caseInsensitive = new Map<string, RegExp>();
 
 function compile(pattern: string, ignoreCase: boolean): RegExp {
-  const cacheKey = `${ignoreCase ? 'i' : 's'}:${pattern}`;
-  let regex = cache.get(cacheKey);
+  const cache = ignoreCase ? caseInsensitive : caseSensitive;
+  let regex = cache.get(pattern);
   if (!regex) {
     const body = pattern
       .split('')
@@ -20,7 +21,7 @@ function compile(pattern: string, ignoreCase: boolean): RegExp {
       .join('');
     regex = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
     if (cache.size > 10_000) cache.clear();
-    cache.set(cacheKey, regex);
+    cache.set(pattern, regex);
   }
   return regex;
 }
@@ -29,6 +30,7 @@ function compile(pattern: string, ignoreCase: boolean): RegExp {
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
   if (pattern === '*') return true;
   if (!pattern.includes('*') && !pattern.includes('?')) {
+    if (pattern.length !== value.length) return false;
     return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
   }
   return compile(pattern, ignoreCase).test(value);

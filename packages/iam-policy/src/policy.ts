@@ -53,12 +53,14 @@ function invalid(path: string, message: string): TriageError {
   return new TriageError('POLICY_INVALID', `${path}: ${message}`, { context: { path } });
 }
 
-function stringList(value: unknown, path: string): string[] {
+/** `path` is `base.key`, built only for an error message (this runs for every element of every statement). */
+function stringList(value: unknown, base: string, key?: string): string[] {
+  const path = (): string => (key === undefined ? base : `${base}.${key}`);
   const list = Array.isArray(value) ? value : [value];
-  if (list.length === 0) throw invalid(path, 'must not be an empty list');
+  if (list.length === 0) throw invalid(path(), 'must not be an empty list');
   return list.map((item, index) => {
     if (typeof item !== 'string' || item.length === 0) {
-      throw invalid(Array.isArray(value) ? `${path}[${index}]` : path, 'must be a non-empty string');
+      throw invalid(Array.isArray(value) ? `${path()}[${index}]` : path(), 'must be a non-empty string');
     }
     return item;
   });
@@ -130,20 +132,17 @@ function statement(value: unknown, path: string, origin: string): Statement {
   }
   if (s.Action === undefined && s.NotAction === undefined) throw invalid(path, 'needs Action or NotAction');
   if (s.Sid !== undefined && typeof s.Sid !== 'string') throw invalid(`${path}.Sid`, 'must be a string');
-  return {
-    ...(typeof s.Sid === 'string' ? { sid: s.Sid } : {}),
-    effect: s.Effect,
-    ...(s.Action !== undefined ? { action: stringList(s.Action, `${path}.Action`) } : {}),
-    ...(s.NotAction !== undefined ? { notAction: stringList(s.NotAction, `${path}.NotAction`) } : {}),
-    ...(s.Resource !== undefined ? { resource: stringList(s.Resource, `${path}.Resource`) } : {}),
-    ...(s.NotResource !== undefined ? { notResource: stringList(s.NotResource, `${path}.NotResource`) } : {}),
-    ...(s.Principal !== undefined ? { principal: principals(s.Principal, `${path}.Principal`) } : {}),
-    ...(s.NotPrincipal !== undefined
-      ? { notPrincipal: principals(s.NotPrincipal, `${path}.NotPrincipal`) }
-      : {}),
-    ...(s.Condition !== undefined ? { condition: conditions(s.Condition, `${path}.Condition`) } : {}),
-    origin,
-  };
+  // Built by assignment (not conditional spreads): parsing is on the hot path of evaluation from raw JSON.
+  const out: { -readonly [K in keyof Statement]: Statement[K] } = { effect: s.Effect, origin };
+  if (typeof s.Sid === 'string') out.sid = s.Sid;
+  if (s.Action !== undefined) out.action = stringList(s.Action, path, 'Action');
+  if (s.NotAction !== undefined) out.notAction = stringList(s.NotAction, path, 'NotAction');
+  if (s.Resource !== undefined) out.resource = stringList(s.Resource, path, 'Resource');
+  if (s.NotResource !== undefined) out.notResource = stringList(s.NotResource, path, 'NotResource');
+  if (s.Principal !== undefined) out.principal = principals(s.Principal, `${path}.Principal`);
+  if (s.NotPrincipal !== undefined) out.notPrincipal = principals(s.NotPrincipal, `${path}.NotPrincipal`);
+  if (s.Condition !== undefined) out.condition = conditions(s.Condition, `${path}.Condition`);
+  return out;
 }
 
 /**
