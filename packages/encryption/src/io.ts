@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -86,9 +87,10 @@ async function transformFile(
     dirname(destination),
     `.${basename(destination)}.${randomBytes(6).toString('hex')}.partial`,
   );
+  const file = createWriteStream(temporary, { flags: 'wx', mode: 0o600, flush: true });
   try {
     const input = Readable.toWeb(createReadStream(source)) as unknown as ReadableStream<Uint8Array>;
-    const output = Writable.toWeb(createWriteStream(temporary, { flags: 'wx', mode: 0o600, flush: true }));
+    const output = Writable.toWeb(file);
     await input.pipeThrough(transform).pipeTo(output, options.signal ? { signal: options.signal } : {});
     await link(temporary, destination).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EEXIST') {
@@ -119,6 +121,13 @@ async function transformFile(
       context: { path: destination },
     });
   } finally {
+    // The file opens asynchronously: after an early failure or abort it may not exist yet.
+    // Wait until the stream has closed so the temporary file cannot appear after the rm.
+    if (!file.closed) {
+      const closed = once(file, 'close').catch(() => undefined);
+      file.destroy();
+      await closed;
+    }
     await rm(temporary, { force: true });
   }
 }
