@@ -8,7 +8,7 @@
  *   operators (true), `…IfExists` (true) and `Null` (which tests presence);
  * - `ForAllValues:` holds when every request value matches (and when the key
  *   is missing or empty); `ForAnyValue:` when at least one does (never for a
- *   missing or empty key).
+ *   missing or empty key, even with `IfExists`).
  */
 import { contextValue, matchSubstituted, type RequestContext, substitute } from './match.js';
 import type { ConditionBlock } from './policy.js';
@@ -226,7 +226,9 @@ export function conditionHolds(
     return requestValues.every(ok);
   }
   if (op.set === 'ForAnyValue') {
-    if (requestValues.length === 0) return op.ifExists && raw === undefined;
+    // false for a missing or empty key, IfExists or not: AWS denies with
+    // ForAnyValue:StringEqualsIfExists when the request lacks the key (re:Post QU9HFmDzP0QGuU-fd7rS6B7w).
+    if (requestValues.length === 0) return false;
     return requestValues.some(ok);
   }
   if (raw === undefined) return op.ifExists || op.negated;

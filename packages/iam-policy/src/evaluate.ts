@@ -1,7 +1,8 @@
 /**
  * Request evaluation following the IAM User Guide's "Policy evaluation logic":
  * 1. an explicit Deny in any applicable policy decides;
- * 2. each level of SCPs, and of RCPs, must allow (when given);
+ * 2. each level of SCPs must allow (when given); RCPs only deny, since
+ *    RCPFullAWSAccess is attached to every level and cannot be detached;
  * 3. same account: a resource policy that allows the principal itself (not
  *    just its account) is enough; otherwise an identity policy must allow;
  *    cross-account: both the resource policy and an identity policy must allow;
@@ -33,7 +34,10 @@ export interface EvaluationRequest {
   readonly context?: RequestContext;
 }
 
-/** The policies that apply. Absent kinds do not restrict; SCP and RCP levels must each allow. */
+/**
+ * The policies that apply. Absent kinds do not restrict; SCP levels must each
+ * allow; RCPs only deny (RCPFullAWSAccess is implied at every level).
+ */
 export interface PolicySet {
   readonly identity?: readonly Policy[];
   readonly resource?: readonly Policy[];
@@ -41,7 +45,7 @@ export interface PolicySet {
   readonly session?: readonly Policy[];
   /** Service control policies, one list per level (organisation root, OUs, account). */
   readonly scps?: readonly (readonly Policy[])[];
-  /** Resource control policies, one list per level. */
+  /** Resource control policies, one list per level; only their Deny statements matter. */
   readonly rcps?: readonly (readonly Policy[])[];
 }
 
@@ -83,11 +87,35 @@ function principalMatches(principals: Principals, request: EvaluationRequest): P
   return result;
 }
 
+/**
+ * Whether NotPrincipal exempts the caller (IAM User Guide, "NotPrincipal"):
+ * only when it lists every identity in the caller's chain, the principal's
+ * own ARN, its role's ARN for a session, and its account; and never, for a
+ * Deny, when the caller has a permissions boundary ("NotPrincipal with Deny
+ * always denies any IAM principal that has a permissions boundary").
+ */
+function notPrincipalExempts(
+  principals: Principals,
+  request: EvaluationRequest,
+  hasBoundary: boolean,
+): boolean {
+  if (hasBoundary) return false;
+  if (principals === '*') return true;
+  const listed = principals.AWS ?? [];
+  if (listed.includes('*')) return true;
+  const p = request.principal;
+  const root = `arn:aws:iam::${p.account}:root`;
+  const accountListed = listed.includes(root) || listed.includes(p.account);
+  if (p.arn === root) return accountListed;
+  return listed.includes(p.arn) && accountListed && (p.roleArn === undefined || listed.includes(p.roleArn));
+}
+
 function statementApplies(
   statement: Statement,
   policy: Policy,
   request: EvaluationRequest,
   withPrincipal: boolean,
+  hasBoundary: boolean,
 ): false | PrincipalMatch | true {
   const context = request.context ?? {};
   if (statement.action && !statement.action.some((a) => actionMatches(a, request.action))) return false;
@@ -106,7 +134,8 @@ function statementApplies(
       if (!matched) return false;
       grant = matched;
     } else if (statement.notPrincipal) {
-      if (principalMatches(statement.notPrincipal, request) !== undefined) return false;
+      if (notPrincipalExempts(statement.notPrincipal, request, hasBoundary && statement.effect === 'Deny'))
+        return false;
       grant = 'exact';
     } else {
       return false; // a resource policy statement without a principal applies to no one
@@ -131,6 +160,7 @@ function scan(
   kind: keyof PolicySet,
   policies: readonly Policy[] | undefined,
   request: EvaluationRequest,
+  hasBoundary: boolean,
 ): KindResult {
   if (policies === undefined || policies.length === 0) return NOTHING;
   const denies: DecidingStatement[] = [];
@@ -139,7 +169,13 @@ function scan(
   let exact = false;
   for (const policy of policies) {
     for (const statement of policy.statements) {
-      const applies = statementApplies(statement, policy, request, kind === 'resource' || kind === 'rcps');
+      const applies = statementApplies(
+        statement,
+        policy,
+        request,
+        kind === 'resource' || kind === 'rcps',
+        hasBoundary,
+      );
       if (!applies) continue;
       const entry: DecidingStatement = statement.sid
         ? { kind, origin: statement.origin, sid: statement.sid, effect: statement.effect }
@@ -161,14 +197,19 @@ function scan(
  * @returns Allowed, ExplicitlyDenied or ImplicitlyDenied, with the deciding statements and a reason
  */
 export function evaluate(request: EvaluationRequest, policies: PolicySet): Evaluation {
+  const hasBoundary = policies.boundary !== undefined && policies.boundary.length > 0;
   const results = {
-    identity: scan('identity', policies.identity, request),
-    resource: scan('resource', policies.resource, request),
-    boundary: scan('boundary', policies.boundary, request),
-    session: scan('session', policies.session, request),
+    identity: scan('identity', policies.identity, request, hasBoundary),
+    resource: scan('resource', policies.resource, request, hasBoundary),
+    boundary: scan('boundary', policies.boundary, request, hasBoundary),
+    session: scan('session', policies.session, request, hasBoundary),
   };
-  const scpLevels = policies.scps ? policies.scps.map((level) => scan('scps', level, request)) : [];
-  const rcpLevels = policies.rcps ? policies.rcps.map((level) => scan('rcps', level, request)) : [];
+  const scpLevels = policies.scps
+    ? policies.scps.map((level) => scan('scps', level, request, hasBoundary))
+    : [];
+  const rcpLevels = policies.rcps
+    ? policies.rcps.map((level) => scan('rcps', level, request, hasBoundary))
+    : [];
   const denies: DecidingStatement[] = [];
   for (const result of [results.identity, results.resource, results.boundary, results.session]) {
     if (result.denies.length > 0) denies.push(...result.denies);
@@ -185,8 +226,8 @@ export function evaluate(request: EvaluationRequest, policies: PolicySet): Evalu
   const implicit = (reason: string): Evaluation => ({ decision: 'ImplicitlyDenied', statements: [], reason });
   const missingScp = scpLevels.findIndex((level) => level.allows.length === 0);
   if (missingScp >= 0) return implicit(`no SCP at level ${missingScp} allows it`);
-  const missingRcp = rcpLevels.findIndex((level) => level.allows.length === 0);
-  if (missingRcp >= 0) return implicit(`no RCP at level ${missingRcp} allows it`);
+  // RCPs only deny: AWS attaches RCPFullAWSAccess to every level and it cannot be
+  // detached (AWS Organizations User Guide, "RCP evaluation").
 
   const sameAccount = (request.resourceAccount ?? request.principal.account) === request.principal.account;
   const identity = results.identity.allows;
