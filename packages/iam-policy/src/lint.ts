@@ -134,6 +134,7 @@ const GLOBAL_KEYS = new Set(
     'aws:SecureTransport',
     'aws:SourceArn',
     'aws:SourceAccount',
+    'aws:SourceOwner',
     'aws:SourceOrgPaths',
     'aws:SourceOrgID',
     'aws:UserAgent',
