@@ -31,46 +31,21 @@ import {
   type Decision,
   type EvaluationRequest,
   evaluate,
-  type Policy,
   type PolicySet,
-  parsePolicy,
+  parsePolicySet,
+  type RawPolicySet,
 } from '@triage/iam-policy';
 import type { BenchResult } from '../run.ts';
 
-interface RawPolicies {
-  identity?: unknown[];
-  resource?: unknown[];
-  boundary?: unknown[];
-  session?: unknown[];
-  scps?: unknown[][];
-  rcps?: unknown[][];
-}
-
 interface Case {
   name: string;
-  policies: RawPolicies;
+  policies: RawPolicySet;
   request: EvaluationRequest;
   expected: Decision;
 }
 
-function ours(c: Case): PolicySet {
-  const parse = (docs: unknown[] | undefined, kind: string): Policy[] =>
-    (docs ?? []).map((doc, i) => parsePolicy(doc, `${kind}[${i}]`));
-  const levels = (docs: unknown[][] | undefined, kind: string): Policy[][] =>
-    (docs ?? []).map((level, i) => parse(level, `${kind}${i}`));
-  const p = c.policies;
-  return {
-    ...(p.identity ? { identity: parse(p.identity, 'identity') } : {}),
-    ...(p.resource ? { resource: parse(p.resource, 'resource') } : {}),
-    ...(p.boundary ? { boundary: parse(p.boundary, 'boundary') } : {}),
-    ...(p.session ? { session: parse(p.session, 'session') } : {}),
-    ...(p.scps ? { scps: levels(p.scps, 'scp') } : {}),
-    ...(p.rcps ? { rcps: levels(p.rcps, 'rcp') } : {}),
-  };
-}
-
 /** One statement list from several documents (the peer takes one resource and one session policy). */
-function merged(docs: unknown[]): unknown {
+function merged(docs: readonly unknown[]): unknown {
   const statements = docs.flatMap((doc) => {
     const s = (doc as { Statement: unknown }).Statement;
     return Array.isArray(s) ? s : [s];
@@ -84,7 +59,7 @@ function peer(c: Case): Simulation {
   for (const [key, value] of Object.entries(c.request.context ?? {})) {
     if (value !== undefined) context[key] = typeof value === 'string' ? value : [...value];
   }
-  const org = (levels: unknown[][] | undefined, kind: string) =>
+  const org = (levels: readonly (readonly unknown[])[] | undefined, kind: string) =>
     (levels ?? []).map((level, i) => ({
       orgIdentifier: `${kind}-level-${i}`,
       policies: level.map((policy, j) => ({ name: `${kind}-${i}-${j}`, policy })),
@@ -139,7 +114,7 @@ async function run(quick: boolean, log: (line: string) => void): Promise<BenchRe
       peerDisagrees++;
       disagreements.push(`${c.name}: corpus ${c.expected}, peer ${answer}`);
     }
-    const parsed = ours(c);
+    const parsed = parsePolicySet(c.policies);
     if (evaluate(c.request, parsed).decision !== c.expected) ourDisagrees++;
     usable.push({ c, simulation, parsed });
   }
@@ -156,7 +131,7 @@ async function run(quick: boolean, log: (line: string) => void): Promise<BenchRe
     {
       name: 'triage parse+evaluate',
       once: () => {
-        for (const u of usable) evaluate(u.c.request, ours(u.c));
+        for (const u of usable) evaluate(u.c.request, parsePolicySet(u.c.policies));
       },
     },
     {

@@ -4,13 +4,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Decision, type EvaluationRequest, evaluate, type PolicySet } from './evaluate.js';
-import { type Policy, parsePolicy } from './policy.js';
+import {
+  type Decision,
+  type EvaluationRequest,
+  evaluate,
+  parsePolicySet,
+  type RawPolicySet,
+} from './evaluate.js';
 
 interface Case {
   name: string;
   source: string;
-  policies: Record<string, unknown>;
+  policies: RawPolicySet;
   request: EvaluationRequest;
   expected: Decision;
 }
@@ -20,18 +25,6 @@ const corpus = JSON.parse(
 ) as {
   cases: Case[];
 };
-
-function policySet(raw: Record<string, unknown>): PolicySet {
-  const parse = (docs: unknown[], kind: string) => docs.map((doc, i) => parsePolicy(doc, `${kind}[${i}]`));
-  const set: Record<string, Policy[] | Policy[][]> = {};
-  for (const [kind, docs] of Object.entries(raw)) {
-    set[kind] =
-      kind === 'scps' || kind === 'rcps'
-        ? (docs as unknown[][]).map((level, i) => parse(level, `${kind}${i}`))
-        : parse(docs as unknown[], kind);
-  }
-  return set as PolicySet;
-}
 
 describe('IAM corpus', () => {
   it('has both outcomes for every operator it covers', () => {
@@ -47,7 +40,7 @@ describe('IAM corpus', () => {
   });
 
   it.each(corpus.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const result = evaluate(c.request, policySet(c.policies));
+    const result = evaluate(c.request, parsePolicySet(c.policies));
     expect(result.decision, `${c.source}\n${result.reason}`).toBe(c.expected);
   });
 });

@@ -10,7 +10,7 @@
  */
 import { conditionBlockHolds } from './conditions.js';
 import { actionMatches, matchSubstituted, type RequestContext, substitute } from './match.js';
-import type { Policy, Principals, Statement } from './policy.js';
+import { type Policy, type Principals, parsePolicy, type Statement } from './policy.js';
 
 /** Who is asking. */
 export interface RequestPrincipal {
@@ -47,6 +47,39 @@ export interface PolicySet {
   readonly scps?: readonly (readonly Policy[])[];
   /** Resource control policies, one list per level; only their Deny statements matter. */
   readonly rcps?: readonly (readonly Policy[])[];
+}
+
+/** A {@link PolicySet} as documents (JSON text or parsed objects), before {@link parsePolicySet}. */
+export interface RawPolicySet {
+  readonly identity?: readonly unknown[];
+  readonly resource?: readonly unknown[];
+  readonly boundary?: readonly unknown[];
+  readonly session?: readonly unknown[];
+  readonly scps?: readonly (readonly unknown[])[];
+  readonly rcps?: readonly (readonly unknown[])[];
+}
+
+/**
+ * Parses every document of a policy set. Policies are named after where they
+ * stand, for explanations: `identity[0]`, `scps1[0]` (level 1, first policy).
+ *
+ * @throws POLICY_INVALID from {@link parsePolicy}, for the first document that does not parse
+ */
+export function parsePolicySet(raw: RawPolicySet): PolicySet {
+  const list = (docs: readonly unknown[], name: string): Policy[] =>
+    docs.map((doc, i) => parsePolicy(doc, `${name}[${i}]`));
+  const levels = (docs: readonly (readonly unknown[])[], kind: string): Policy[][] =>
+    docs.map((level, i) => list(level, `${kind}${i}`));
+  const set: {
+    -readonly [K in keyof PolicySet]: PolicySet[K];
+  } = {};
+  if (raw.identity) set.identity = list(raw.identity, 'identity');
+  if (raw.resource) set.resource = list(raw.resource, 'resource');
+  if (raw.boundary) set.boundary = list(raw.boundary, 'boundary');
+  if (raw.session) set.session = list(raw.session, 'session');
+  if (raw.scps) set.scps = levels(raw.scps, 'scps');
+  if (raw.rcps) set.rcps = levels(raw.rcps, 'rcps');
+  return set;
 }
 
 export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';

@@ -28,6 +28,8 @@ export {
   type EvaluationRequest,
   evaluate,
   type PolicySet,
+  parsePolicySet,
+  type RawPolicySet,
   type RequestPrincipal,
 } from './evaluate.js';
 export {
