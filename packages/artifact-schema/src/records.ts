@@ -146,7 +146,12 @@ export const StartupItem = record('startup_item', 'A startup or persistence item
   command: Nullable(Type.String({ description: 'what it runs' })),
   executable: Nullable(Type.String({ description: 'the program of command, resolved to an absolute path' })),
   schedule: Nullable(Type.String({ description: 'cron schedule, timer OnCalendar, at time' })),
-  enabled: Nullable(Type.Boolean({ description: 'systemd: linked from a .wants directory' })),
+  enabled: Nullable(
+    Type.Boolean({
+      description:
+        'whether it will run: systemd linked from .wants/.requires (false when masked); scripts by execute bit or rc?.d link; XDG Hidden/autostart-enabled; null when the source does not say',
+    }),
+  ),
   line: Nullable(Uint('1-based line in path')),
   file_mtime: Nullable(Time),
 });
