@@ -1,0 +1,162 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { validateRecord } from '@triage/artifact-schema';
+import { readCollection } from '@triage/collection';
+import { describe, expect, it } from 'vitest';
+import { cli, examiner, tinyRoot, workDir } from './testing/support.js';
+
+describe('triage-collect run --no-upload', () => {
+  it('collects a root into a sealed local file that decrypts to a valid collection with the printed manifest hash', async () => {
+    const dir = await workDir();
+    const root = await tinyRoot(dir);
+    const keys = examiner();
+    const run = await cli(
+      [
+        'run',
+        '--no-upload',
+        '--root',
+        root,
+        '--recipient',
+        keys.recipient,
+        '--case',
+        'IR-1',
+        '--json',
+        '--quiet',
+      ],
+      dir,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as {
+      file: string;
+      manifestSha256: string;
+      host: string;
+      records: number;
+      upload: null;
+      counts: Record<string, number>;
+    };
+    expect(result.upload).toBeNull();
+    expect(result.host).toBe('test-host.example');
+    expect((await stat(result.file)).mode & 0o777).toBe(0o600);
+    const contents = await readCollection(await readFile(result.file), { identities: [keys.identity] });
+    expect(contents.manifestSha256).toBe(result.manifestSha256);
+    expect(contents.manifest.case).toBe('IR-1');
+    expect(contents.records.length).toBe(result.records);
+    for (const record of contents.records) expect(validateRecord(record).ok).toBe(true);
+    expect(contents.records.filter((r) => r.kind === 'user_account').map((r) => r.username)).toEqual([
+      'root',
+      'alice',
+    ]);
+    expect(result.counts.user_account).toBe(2);
+  });
+
+  it('--only limits the kinds', async () => {
+    const dir = await workDir();
+    const root = await tinyRoot(dir);
+    const keys = examiner();
+    const run = await cli(
+      [
+        'run',
+        '--no-upload',
+        '--root',
+        root,
+        '--only',
+        'group',
+        '--recipient',
+        keys.recipient,
+        '--case',
+        'c',
+        '--json',
+      ],
+      dir,
+    );
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { file: string; counts: Record<string, number> };
+    expect(Object.keys(result.counts)).toEqual(['group']);
+  });
+
+  it('seals to a password from a file', async () => {
+    const dir = await workDir();
+    const root = await tinyRoot(dir);
+    await writeFile(join(dir, 'pw'), 'correct horse battery staple\n', { mode: 0o600 });
+    const run = await cli(
+      [
+        'run',
+        '--no-upload',
+        '--root',
+        root,
+        '--password-file',
+        'pw',
+        '--case',
+        'c',
+        '--json',
+        '--quiet',
+        '--only',
+        'group',
+      ],
+      dir,
+    );
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { file: string; manifestSha256: string };
+    const contents = await readCollection(await readFile(result.file), {
+      identities: [{ password: 'correct horse battery staple' }],
+    });
+    expect(contents.manifestSha256).toBe(result.manifestSha256);
+    expect(run.stdout + run.stderr).not.toContain('correct horse');
+  });
+});
+
+describe('usage errors', () => {
+  it.each([
+    [['run', '--no-upload', '--case', 'c'], 64, 'nothing to seal the collection to'],
+    [['run', '--case', 'c', '--recipient', 'x'], 64, 'nowhere to upload'],
+    [['run', '--no-upload', '--only', 'registry', '--case', 'c'], 64, '--only registry is not a kind'],
+    [['frobnicate'], 64, 'Unknown argument'],
+    [[], 64, 'give a command'],
+    [['run', '--config', 'missing.json'], 66, 'cannot read the bundle missing.json'],
+  ])('%j exits %i with one line', async (argv, code, message) => {
+    const dir = await workDir();
+    const run = await cli(argv, dir);
+    expect(run.code).toBe(code);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a bad bundle names the wrong field', async () => {
+    const dir = await workDir();
+    await writeFile(
+      join(dir, 'bundle.json'),
+      JSON.stringify({
+        format: 'triage-bundle',
+        format_version: 1,
+        client: 'acme',
+        case: 'IR-1',
+        issued_at: '2026-01-01T00:00:00Z',
+        expires_at: '2099-01-01T00:00:00Z',
+        s3: { bucket: 'Bad_Bucket', prefix: 'IR-1/', region: 'us-east-1' },
+        credentials: { access_key_id: 'AKIAFAKEEXAMPLE00001', secret_access_key: 'FAKEcanarySECRET' },
+        recipients: [examiner().recipient],
+      }),
+    );
+    const run = await cli(['run', '--config', 'bundle.json'], dir);
+    expect(run.code).toBe(78);
+    expect(run.stderr).toMatch(
+      /^triage-collect: bundle field s3\.bucket must be an S3 bucket name.*\[CONFIG_INVALID\]\n$/,
+    );
+    expect(run.stderr).not.toContain('FAKEcanarySECRET');
+  });
+
+  it('--debug adds the stack', async () => {
+    const dir = await workDir();
+    const run = await cli(['run', '--no-upload', '--case', 'c', '--debug'], dir);
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('--help prints usage to stdout and exits 0', async () => {
+    const run = await cli(['run', '--help'], await workDir());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--delete-after-upload');
+  });
+});

@@ -1,0 +1,237 @@
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import type { ArtifactKind } from '@triage/artifact-schema';
+import { type CollectorError, collectLinux } from '@triage/collect-linux';
+import { TriageError, toTriageError } from '@triage/errors';
+import { createTransport, proxyFromEnv, type Transport, type UploadReceipt } from '@triage/s3-transport';
+import { type ConfigFlags, type Destination, type RunConfig, resolveConfig } from './config.js';
+import type { Deps } from './deps.js';
+import { preflight } from './preflight.js';
+import { mb, Reporter } from './progress.js';
+import { Scrubber } from './scrub.js';
+import { sealRecords } from './seal.js';
+import { teeToFileAndUpload } from './tee.js';
+import { COLLECTOR_NAME, COLLECTOR_VERSION } from './version.js';
+
+/** Flags of `triage-collect run`. */
+export interface RunFlags extends ConfigFlags {
+  readonly root?: string | undefined;
+  readonly only?: readonly ArtifactKind[] | undefined;
+  readonly out?: string | undefined;
+  readonly deleteAfterUpload?: boolean | undefined;
+  readonly expectMinutes?: number | undefined;
+  readonly quiet?: boolean | undefined;
+}
+
+/** What a run did, as printed with `--json`. */
+export interface RunResult {
+  readonly case: string;
+  readonly host: string;
+  /** The local collection file; absent when it was deleted after a verified upload. */
+  readonly file: string | null;
+  readonly bytes: number;
+  /** SHA-256 of the local file (the sealed collection). */
+  readonly sha256: string;
+  readonly manifestSha256: string;
+  readonly records: number;
+  readonly counts: Readonly<Record<string, number>>;
+  /** Collector errors (permission denied and the like); collection went on. */
+  readonly collectorErrors: readonly CollectorError[];
+  readonly upload: null | {
+    readonly bucket: string;
+    readonly key: string;
+    readonly versionId: string | null;
+    readonly etag: string | null;
+    readonly sha256: string;
+    readonly size: number;
+    readonly verified: boolean;
+  };
+  /** The receipt saved next to the local file. */
+  readonly receiptFile: string | null;
+}
+
+/** Thrown by {@link runCollect} when collection succeeded but the upload failed; carries the result. */
+export class UploadFailed extends Error {
+  constructor(
+    readonly result: RunResult,
+    readonly error: TriageError,
+  ) {
+    super(error.message);
+  }
+}
+
+function stampOf(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+/** Builds the transport for a destination; apps own real SDK clients. */
+export function transportFor(destination: Destination, deps: Deps): Transport {
+  const credentials = destination.credentials;
+  return createTransport({
+    bucket: destination.bucket,
+    region: destination.region,
+    ...(destination.endpoint ? { endpoint: destination.endpoint } : {}),
+    ...(destination.forcePathStyle ? { forcePathStyle: true } : {}),
+    ...(destination.caBundle ? { ca: destination.caBundle } : {}),
+    ...proxyFromEnv(deps.env, destination.endpoint),
+    credentials: async () => credentials,
+  });
+}
+
+/** A verified receipt: size and checksum confirmed by HEAD or by the completion reply. */
+export function isVerified(receipt: UploadReceipt): boolean {
+  return receipt.verification.sizeMatches !== false && receipt.verification.checksumMatches !== false;
+}
+
+/**
+ * `triage-collect run`: collect → NDJSON → compress → encrypt → local file
+ * and upload, in one stream.
+ *
+ * @throws {@link UploadFailed} when only the upload failed (the local file is complete and kept); TriageError for everything else
+ */
+export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult> {
+  const scrubber = new Scrubber();
+  const config: RunConfig = await resolveConfig(flags, deps, scrubber);
+  const report = new Reporter(deps, scrubber, flags.quiet ?? false);
+  const started = deps.now();
+  const name = `${config.host}-${stampOf(started)}-${randomBytes(4).toString('hex')}`;
+  const file = resolve(deps.cwd, flags.out ?? `${name}.triage`);
+  const log: string[] = [];
+  const note = (line: string) => log.push(scrubber.text(line));
+  const collectorErrors: CollectorError[] = [];
+
+  let transport: Transport | undefined;
+  let key: string | undefined;
+  if (config.destination) {
+    transport = transportFor(config.destination, deps);
+    key = `${config.destination.prefix}${name}.triage`;
+    report.line(`pre-flight: writing a ${'note'} to s3://${config.destination.bucket}/${key}.preflight`);
+    await preflight({
+      transport,
+      destination: config.destination,
+      key: `${key}.preflight`,
+      body: new TextEncoder().encode(
+        `${JSON.stringify({ preflight: true, case: config.case, host: config.host, collector: COLLECTOR_VERSION, at: started.toISOString() })}\n`,
+      ),
+      expectedMs: (flags.expectMinutes ?? 15) * 60_000,
+      bundleExpiresAt: config.expiresAt,
+      now: deps.now,
+      signal: deps.signal,
+    });
+    note(`preflight: wrote ${key}.preflight`);
+    report.line('pre-flight: ok');
+  }
+
+  const records = collectLinux({
+    root: flags.root ?? '/',
+    ...(flags.only ? { only: flags.only } : {}),
+    now: deps.now,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    onError: (error) => {
+      const safe = { ...error, message: scrubber.text(error.message) };
+      collectorErrors.push(safe);
+      note(`error: ${safe.collector}: ${safe.code}: ${safe.message}`);
+    },
+    onLog: note,
+    onProgress: (p) => {
+      if (p.collector !== 'done') report.line(`collecting ${p.collector} (${p.records} records so far)`);
+    },
+  });
+
+  const sealed = sealRecords(records, {
+    case: config.case,
+    host: config.host,
+    collector: { name: COLLECTOR_NAME, version: COLLECTOR_VERSION },
+    startedAt: started,
+    recipients: config.recipients,
+    ...(config.password ? { password: config.password } : {}),
+    ...(config.signingKey ? { signingKey: config.signingKey } : {}),
+    now: deps.now,
+    finish: () => ({ errors: collectorErrors, log }),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+
+  const tee = await teeToFileAndUpload(
+    sealed.stream,
+    file,
+    transport && key
+      ? (body) =>
+          (transport as Transport).upload(key as string, body, {
+            contentType: 'application/octet-stream',
+            metadata: {
+              'triage-case': config.case,
+              'triage-host': config.host,
+              'triage-format': 'collection-1',
+            },
+            ...(deps.signal ? { signal: deps.signal } : {}),
+            onProgress: (p) => report.transfer('upload', p.loaded, p.bytesPerSecond),
+            onWarning: (w) => report.warn(w),
+          })
+      : undefined,
+  );
+  const { manifest, manifestSha256 } = await sealed.manifest;
+  report.line(`collected ${manifest.record_count} records, ${mb(tee.bytes)} sealed, into ${file}`);
+
+  const base = {
+    case: config.case,
+    host: config.host,
+    bytes: tee.bytes,
+    sha256: tee.sha256,
+    manifestSha256,
+    records: manifest.record_count,
+    counts: manifest.counts,
+    collectorErrors,
+  };
+
+  if (tee.uploadError !== undefined || !tee.receipt) {
+    const result: RunResult = { ...base, file, upload: null, receiptFile: null };
+    if (tee.uploadError === undefined) return result;
+    const error = toTriageError(tee.uploadError);
+    throw new UploadFailed(
+      result,
+      new TriageError(
+        error.code,
+        `upload failed: ${scrubber.text(error.message)}; the collection is kept at ${file}; retry with: triage-collect upload ${basename(file)} --config <bundle>`,
+        { cause: error, context: { file } },
+      ),
+    );
+  }
+
+  const receipt = tee.receipt;
+  // The bytes the upload read are the bytes in the local file.
+  const verified = isVerified(receipt) && receipt.sourceSha256 === tee.sha256 && receipt.size === tee.bytes;
+  const receiptFile = `${file}.receipt.json`;
+  const upload = {
+    bucket: receipt.bucket,
+    key: receipt.key,
+    versionId: receipt.versionId ?? null,
+    etag: receipt.etag ?? null,
+    sha256: receipt.sourceSha256,
+    size: receipt.size,
+    verified,
+  };
+  await writeFile(
+    receiptFile,
+    `${JSON.stringify({ case: config.case, host: config.host, manifestSha256, file: basename(file), receipt }, null, 2)}\n`,
+    { mode: 0o644, flag: 'wx' },
+  );
+  let kept: string | null = file;
+  if (flags.deleteAfterUpload) {
+    if (!verified) report.warn(`the upload could not be verified; keeping ${file}`);
+    else {
+      await rm(file);
+      kept = null;
+      report.line(`deleted ${file} after the verified upload`);
+    }
+  }
+  return { ...base, file: kept, upload, receiptFile };
+}
+
+/** True for the error {@link runCollect} throws when only the upload failed. */
+export function isUploadFailed(error: unknown): error is UploadFailed {
+  return error instanceof UploadFailed;
+}
