@@ -48,6 +48,11 @@ describe('triage-collect run --no-upload', () => {
       'alice',
     ]);
     expect(result.counts.user_account).toBe(2);
+    const sidecar = JSON.parse(await readFile(`${result.file}.receipt.json`, 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(sidecar).toMatchObject({ manifestSha256: result.manifestSha256, receipt: null, case: 'IR-1' });
   });
 
   it('--only limits the kinds', async () => {

@@ -40,7 +40,7 @@ function printRun(result: RunResult, json: boolean, deps: Deps): void {
       `uploaded s3://${result.upload.bucket}/${result.upload.key}${result.upload.versionId ? ` version ${result.upload.versionId}` : ''} (${result.upload.verified ? 'verified' : 'NOT verified'})`,
     );
   }
-  if (result.receiptFile) lines.push(`receipt ${result.receiptFile}`);
+  lines.push(`receipt ${result.receiptFile}`);
   for (const e of result.collectorErrors.slice(0, 10)) {
     lines.push(`  ${e.collector}: ${e.code} ${e.message}`);
   }

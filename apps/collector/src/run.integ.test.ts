@@ -381,6 +381,13 @@ describe('upload failures keep the local file', () => {
       const object = await admin(minio).send(new GetObjectCommand({ Bucket: bucket, Key: uploaded.key }));
       const bytes = await object.Body?.transformToByteArray();
       expect(bytes && Buffer.from(bytes).equals(await readFile(result.file))).toBe(true);
+      // The sidecar keeps the manifest hash from the failed run and gains the receipt.
+      const sidecar = JSON.parse(await readFile(`${result.file}.receipt.json`, 'utf8')) as {
+        manifestSha256: string;
+        receipt: { key: string } | null;
+      };
+      expect(sidecar.manifestSha256).toBe(result.manifestSha256);
+      expect(sidecar.receipt?.key).toBe(uploaded.key);
     } finally {
       await proxy.stop();
     }

@@ -47,8 +47,8 @@ export interface RunResult {
     readonly size: number;
     readonly verified: boolean;
   };
-  /** The receipt saved next to the local file. */
-  readonly receiptFile: string | null;
+  /** `FILE.receipt.json`: file and manifest hashes, counts, and the upload receipt (null when not uploaded). */
+  readonly receiptFile: string;
 }
 
 /** Thrown by {@link runCollect} when collection succeeded but the upload failed; carries the result. */
@@ -187,8 +187,31 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
     collectorErrors,
   };
 
-  if (tee.uploadError !== undefined || !tee.receipt) {
-    const result: RunResult = { ...base, file, upload: null, receiptFile: null };
+  // The sidecar: what an examiner checks the collection against, kept whatever happens to the upload.
+  const receiptFile = `${file}.receipt.json`;
+  const receipt = tee.receipt;
+  await writeFile(
+    receiptFile,
+    `${JSON.stringify(
+      {
+        case: config.case,
+        host: config.host,
+        file: basename(file),
+        sha256: tee.sha256,
+        bytes: tee.bytes,
+        manifestSha256,
+        records: manifest.record_count,
+        counts: manifest.counts,
+        receipt: receipt ?? null,
+      },
+      null,
+      2,
+    )}\n`,
+    { mode: 0o644, flag: 'wx' },
+  );
+
+  if (tee.uploadError !== undefined || !receipt) {
+    const result: RunResult = { ...base, file, upload: null, receiptFile };
     if (tee.uploadError === undefined) return result;
     const error = toTriageError(tee.uploadError);
     throw new UploadFailed(
@@ -201,10 +224,8 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
     );
   }
 
-  const receipt = tee.receipt;
   // The bytes the upload read are the bytes in the local file.
   const verified = isVerified(receipt) && receipt.sourceSha256 === tee.sha256 && receipt.size === tee.bytes;
-  const receiptFile = `${file}.receipt.json`;
   const upload = {
     bucket: receipt.bucket,
     key: receipt.key,
@@ -214,11 +235,6 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
     size: receipt.size,
     verified,
   };
-  await writeFile(
-    receiptFile,
-    `${JSON.stringify({ case: config.case, host: config.host, manifestSha256, file: basename(file), receipt }, null, 2)}\n`,
-    { mode: 0o644, flag: 'wx' },
-  );
   let kept: string | null = file;
   if (flags.deleteAfterUpload) {
     if (!verified) report.warn(`the upload could not be verified; keeping ${file}`);

@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { TriageError } from '@triage/errors';
 import { type ConfigFlags, resolveConfig } from './config.js';
@@ -71,10 +71,15 @@ export async function uploadFile(flags: UploadFlags, deps: Deps): Promise<Upload
       },
     )
     .done();
+  // Complete the sidecar the failed run left (it has the manifest hash), or start one.
   const receiptFile = `${file}.receipt.json`;
+  const earlier = await readFile(receiptFile, 'utf8').then(
+    (text) => JSON.parse(text) as Record<string, unknown>,
+    () => ({}),
+  );
   await writeFile(
     receiptFile,
-    `${JSON.stringify({ case: config.case, host: config.host, file: basename(file), receipt }, null, 2)}\n`,
+    `${JSON.stringify({ case: config.case, host: config.host, file: basename(file), ...earlier, receipt }, null, 2)}\n`,
     { mode: 0o644 },
   );
   return {
