@@ -152,6 +152,39 @@ describe('usage errors', () => {
     expect(run.stderr).not.toContain('FAKEcanarySECRET');
   });
 
+  it('refuses credentials that would expire during the run, before collecting or contacting the server', async () => {
+    const dir = await workDir();
+    const soon = new Date(Date.now() + 5 * 60_000).toISOString();
+    await writeFile(
+      join(dir, 'bundle.json'),
+      JSON.stringify({
+        format: 'triage-bundle',
+        format_version: 1,
+        client: 'acme',
+        case: 'IR-1',
+        issued_at: '2026-01-01T00:00:00Z',
+        expires_at: '2099-01-01T00:00:00Z',
+        // Port 9 (discard): nothing listens, so any request would fail differently.
+        s3: { bucket: 'acme-evidence', prefix: 'IR-1/', region: 'us-east-1', endpoint: 'http://127.0.0.1:9' },
+        credentials: {
+          access_key_id: 'ASIAFAKEEXAMPLE00001',
+          secret_access_key: 'FAKEcanarySECRET',
+          session_token: 'FAKEcanaryTOKEN',
+          expiration: soon,
+        },
+        recipients: [examiner().recipient],
+      }),
+    );
+    const run = await cli(['run', '--config', 'bundle.json', '--quiet'], dir);
+    expect(run.code).toBe(77);
+    expect(run.stderr).toMatch(
+      /^triage-collect: pre-flight failed, nothing was collected: the credentials expire at .* \(in [45] min\), before a run of up to 15 min could finish.*\[CREDENTIALS_EXPIRING\]\n$/,
+    );
+    const shorter = await cli(['run', '--config', 'bundle.json', '--expect-minutes', '1', '--quiet'], dir);
+    expect(shorter.stderr).toContain('[NETWORK_ERROR]');
+    expect(run.stderr + shorter.stderr).not.toContain('FAKEcanary');
+  });
+
   it('--debug adds the stack', async () => {
     const dir = await workDir();
     const run = await cli(['run', '--no-upload', '--case', 'c', '--debug'], dir);

@@ -256,7 +256,10 @@ describe('upload failures keep the local file', () => {
     );
     const run = await cli(['run', '--config', 'bundle.json', '--root', root], dir);
     expect(run.code).toBe(77);
-    expect(run.stderr).toMatch(/^triage-collect: .*\[CREDENTIALS_INVALID\]$/m);
+    expect(run.stderr).toMatch(
+      /^triage-collect: pre-flight failed, nothing was collected: .*\[CREDENTIALS_INVALID\]$/m,
+    );
+    expect((await readdir(dir)).filter((f) => f.endsWith('.triage'))).toEqual([]);
     expect(run.stderr + run.stdout).not.toContain(canary);
     expect(run.stderr + run.stdout).not.toContain('FAKEcanaryToken');
   });

@@ -109,19 +109,28 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
   if (config.destination) {
     transport = transportFor(config.destination, deps);
     key = `${config.destination.prefix}${name}.triage`;
-    report.line(`pre-flight: writing a ${'note'} to s3://${config.destination.bucket}/${key}.preflight`);
-    await preflight({
-      transport,
-      destination: config.destination,
-      key: `${key}.preflight`,
-      body: new TextEncoder().encode(
-        `${JSON.stringify({ preflight: true, case: config.case, host: config.host, collector: COLLECTOR_VERSION, at: started.toISOString() })}\n`,
-      ),
-      expectedMs: (flags.expectMinutes ?? 15) * 60_000,
-      bundleExpiresAt: config.expiresAt,
-      now: deps.now,
-      signal: deps.signal,
-    });
+    report.line(`pre-flight: writing a note to s3://${config.destination.bucket}/${key}.preflight`);
+    try {
+      await preflight({
+        transport,
+        destination: config.destination,
+        key: `${key}.preflight`,
+        body: new TextEncoder().encode(
+          `${JSON.stringify({ preflight: true, case: config.case, host: config.host, collector: COLLECTOR_VERSION, at: started.toISOString() })}\n`,
+        ),
+        expectedMs: (flags.expectMinutes ?? 15) * 60_000,
+        bundleExpiresAt: config.expiresAt,
+        now: deps.now,
+        signal: deps.signal,
+      });
+    } catch (cause) {
+      const error = toTriageError(cause);
+      throw new TriageError(
+        error.code,
+        `pre-flight failed, nothing was collected: ${scrubber.text(error.message)}; fix the bundle or network, or collect locally with --no-upload`,
+        { cause: error },
+      );
+    }
     note(`preflight: wrote ${key}.preflight`);
     report.line('pre-flight: ok');
   }
