@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateRecord } from '@triage/artifact-schema';
 import { readCollection } from '@triage/collection';
@@ -183,6 +183,19 @@ describe('usage errors', () => {
     const shorter = await cli(['run', '--config', 'bundle.json', '--expect-minutes', '1', '--quiet'], dir);
     expect(shorter.stderr).toContain('[NETWORK_ERROR]');
     expect(run.stderr + shorter.stderr).not.toContain('FAKEcanary');
+  });
+
+  it('a mistyped --root fails with one line and leaves no file behind', async () => {
+    const dir = await workDir();
+    const run = await cli(
+      ['run', '--no-upload', '--root', '/does/not/exist', '--recipient', examiner().recipient, '--case', 'c'],
+      dir,
+    );
+    expect(run.code).toBe(66);
+    expect(run.stderr).toMatch(
+      /^triage-collect: the root \/does\/not\/exist is not a directory.*\[NOT_FOUND\]\n$/m,
+    );
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('--debug adds the stack', async () => {

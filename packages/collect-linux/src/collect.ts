@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { ArtifactKind, ArtifactRecord } from '@triage/artifact-schema';
 import { TriageError } from '@triage/errors';
 import { fileMetadataRecords, type Reference } from './collectors/files.js';
@@ -43,7 +44,7 @@ export interface LinuxCollectOptions {
  *
  * @param options - root, kind selection, clock, signal and callbacks
  * @returns the records, in collector order
- * @throws TriageError `ABORTED` when `signal` fires; `INVALID_ARGUMENT` for an unknown kind in `only`
+ * @throws TriageError `ABORTED` when `signal` fires; `INVALID_ARGUMENT` for an unknown kind in `only`; `NOT_FOUND` when `root` is not a directory
  */
 export async function* collectLinux(options: LinuxCollectOptions = {}): AsyncGenerator<ArtifactRecord> {
   const root = options.root ?? '/';
@@ -61,6 +62,16 @@ export async function* collectLinux(options: LinuxCollectOptions = {}): AsyncGen
         );
       }
     }
+  }
+  const rootStats = await stat(root).catch(() => null);
+  if (!rootStats?.isDirectory()) {
+    throw new TriageError(
+      'NOT_FOUND',
+      `the root ${root} is not a directory; give the mount point of the image`,
+      {
+        context: { root },
+      },
+    );
   }
   const onError = options.onError ?? (() => {});
   const onLog = options.onLog ?? (() => {});

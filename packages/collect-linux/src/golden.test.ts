@@ -85,3 +85,14 @@ describe('golden output over test-fixtures/linux-root', () => {
     expect(log.some((l) => l.startsWith('processes: skipped'))).toBe(true);
   });
 });
+
+describe('a root that is not a directory', () => {
+  it.each(['/does/not/exist', '/etc/hostname'])('%s fails at once with NOT_FOUND', async (bad) => {
+    const run = async () => {
+      for await (const _ of collectLinux({ root: bad, live: false })) {
+        // nothing is yielded
+      }
+    };
+    await expect(run()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
