@@ -10,7 +10,10 @@ export {
   type PolicyDocument,
   revokeTokensIssuedBefore,
   UPLOAD_ACTIONS,
+  uploaderGroupPolicy,
   uploaderIdentityPolicy,
+  uploaderRolePolicy,
+  uploaderRoleTrustPolicy,
   uploadSessionPolicy,
 } from './builders.js';
 export {
