@@ -220,6 +220,12 @@ export const ERROR_CODES = Object.freeze({
     summary:
       'A signature does not verify with the given public key: the signed data or signature was altered.',
   },
+  AUDIT_FINDINGS: {
+    category: 'data',
+    retryable: false,
+    summary:
+      'An audit found high-severity problems (a public bucket, an uploader that can read); fix them before issuing credentials.',
+  },
   TESTKIT_INSTALL_FAILED: {
     category: 'unavailable',
     retryable: false,
