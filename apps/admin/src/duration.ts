@@ -1,0 +1,16 @@
+import { TriageError } from '@triage/errors';
+
+const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * Parses a duration like `900`, `15m`, `24h`, `1.5d` into seconds.
+ *
+ * @throws TriageError `USAGE` for anything else
+ */
+export function parseDuration(text: string, flag = '--ttl'): number {
+  const match = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(text.trim());
+  if (!match)
+    throw new TriageError('USAGE', `${flag} ${text} is not a duration: use e.g. 900, 45m, 24h or 1.5d`);
+  const seconds = Math.round(Number(match[1]) * (UNITS[match[2] || 's'] ?? 1));
+  return seconds;
+}
