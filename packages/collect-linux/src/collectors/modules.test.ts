@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { assertRecord, type KernelModule } from '@triage/artifact-schema';
 import { describe, expect, it } from 'vitest';
 import { collectLinux } from '../collect.js';
@@ -29,7 +32,7 @@ describe.runIf(process.platform === 'linux')('live kernel modules', () => {
   it('is skipped offline', async () => {
     const log: string[] = [];
     for await (const _ of collectLinux({
-      root: '/nonexistent-root',
+      root: await mkdtemp(join(tmpdir(), 'triage-empty-root-')),
       live: false,
       only: ['kernel_module'],
       onLog: (l) => log.push(l),

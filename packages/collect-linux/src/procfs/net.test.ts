@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAddress, formatIpv6, parseProcNetLine, socketInode, socketState } from './net.js';
+import { formatIpv6 as formatIpv6Bytes } from '../parsers/ip.js';
+import { decodeAddress, parseProcNetLine, socketInode, socketState } from './net.js';
+
+const formatIpv6 = (bytes: readonly number[]) => formatIpv6Bytes(Uint8Array.from(bytes));
 
 /** Lines as the kernel prints them (captured, then trimmed to what matters). */
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode

@@ -1,3 +1,5 @@
+import { formatIpv6 } from '../parsers/ip.js';
+
 /**
  * Pure parsers for /proc/net/{tcp,tcp6,udp,udp6} and socket fd links.
  */
@@ -57,39 +59,6 @@ function wordsToBytes(hex: string): number[] {
 }
 
 /**
- * Formats 16 bytes as RFC 5952 text: lower-case hex, no leading zeros, the
- * longest run of two or more zero groups (the first of equal runs) as `::`,
- * and IPv4-mapped addresses as `::ffff:1.2.3.4`.
- *
- * @param bytes - 16 address bytes in network order
- */
-export function formatIpv6(bytes: readonly number[]): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${bytes.slice(12, 16).join('.')}`;
-  }
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
-}
-
-/**
  * Decodes an address column of /proc/net: 8 hex digits for IPv4 (one
  * little-endian 32-bit word), 32 for IPv6 (four of them), then `:` and the
  * port in big-endian hex.
@@ -101,7 +70,7 @@ export function decodeAddress(column: string): { readonly address: string; reado
   const m = /^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{32}):([0-9A-Fa-f]{4})$/.exec(column);
   if (!m) return null;
   const bytes = wordsToBytes(m[1] as string);
-  const address = bytes.length === 4 ? bytes.join('.') : formatIpv6(bytes);
+  const address = bytes.length === 4 ? bytes.join('.') : formatIpv6(Uint8Array.from(bytes));
   return { address, port: Number.parseInt(m[2] as string, 16) };
 }
 
