@@ -41,8 +41,8 @@ export function sealRecords(records: AsyncIterable<ArtifactRecord>, options: Sea
     finish: options.finish,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return {
-    stream: sealed.stream,
-    manifest: sealed.manifest.then((m) => ({ manifest: m.manifest, manifestSha256: m.manifestSha256 })),
-  };
+  const manifest = sealed.manifest.then((m) => ({ manifest: m.manifest, manifestSha256: m.manifestSha256 }));
+  // When the stream fails the caller never awaits the manifest; the stream's error is the one reported.
+  manifest.catch(() => {});
+  return { stream: sealed.stream, manifest };
 }
