@@ -26,13 +26,8 @@ import {
 } from '@aws-sdk/client-iam';
 import {
   GetBucketAclCommand,
-  GetBucketEncryptionCommand,
-  GetBucketLifecycleConfigurationCommand,
   GetBucketLocationCommand,
-  GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
-  GetBucketVersioningCommand,
-  GetPublicAccessBlockCommand,
   type Grant,
   HeadBucketCommand,
   type S3Client,
@@ -59,6 +54,7 @@ import {
   httpStatus,
   translateAwsError,
 } from './aws-errors.js';
+import { readHardening } from './bucket-read.js';
 import { describeEncryption, findAbortRule, publicAccessBlockGaps } from './bucket-settings.js';
 import { decodePolicyDocument } from './documents.js';
 import { type Finding, type FindingSummary, finding, summarise } from './findings.js';
@@ -419,23 +415,9 @@ export async function auditClient(options: AuditOptions): Promise<AuditReport> {
   // Bucket settings.
   await checkBucketExists(s3, bucket, accountId);
   const owner = { Bucket: bucket, ...(accountId ? { ExpectedBucketOwner: accountId } : {}) };
-  const [location, pab, ownership, encryption, versioning, lifecycle, policy, acl] = await Promise.all([
+  const [location, { pab, ownership, encryption, versioning, lifecycle }, policy, acl] = await Promise.all([
     call(s3op('GetBucketLocation', bucket), () => s3.send(new GetBucketLocationCommand(owner))),
-    callOrAbsent(s3op('GetPublicAccessBlock', bucket), ['NoSuchPublicAccessBlockConfiguration'], () =>
-      s3.send(new GetPublicAccessBlockCommand(owner)),
-    ),
-    callOrAbsent(s3op('GetBucketOwnershipControls', bucket), ['OwnershipControlsNotFoundError'], () =>
-      s3.send(new GetBucketOwnershipControlsCommand(owner)),
-    ),
-    callOrAbsent(
-      s3op('GetBucketEncryption', bucket),
-      ['ServerSideEncryptionConfigurationNotFoundError'],
-      () => s3.send(new GetBucketEncryptionCommand(owner)),
-    ),
-    call(s3op('GetBucketVersioning', bucket), () => s3.send(new GetBucketVersioningCommand(owner))),
-    callOrAbsent(s3op('GetBucketLifecycleConfiguration', bucket), ['NoSuchLifecycleConfiguration'], () =>
-      s3.send(new GetBucketLifecycleConfigurationCommand(owner)),
-    ),
+    readHardening(s3, owner),
     callOrAbsent(s3op('GetBucketPolicy', bucket), ['NoSuchBucketPolicy'], () =>
       s3.send(new GetBucketPolicyCommand(owner)),
     ),

@@ -41,14 +41,10 @@ import {
 import {
   type BucketLocationConstraint,
   CreateBucketCommand,
-  GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketLocationCommand,
-  GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
-  GetBucketVersioningCommand,
-  GetPublicAccessBlockCommand,
   HeadBucketCommand,
   type LifecycleRule,
   PutBucketEncryptionCommand,
@@ -78,6 +74,7 @@ import {
   httpStatus,
   translateAwsError,
 } from './aws-errors.js';
+import { readHardening } from './bucket-read.js';
 import {
   BLOCK_ALL,
   describeEncryption,
@@ -324,25 +321,11 @@ async function planBucket(
     return;
   }
   out.add('bucket', 'ok', `Bucket ${bucket} exists in ${plan.region}, owned by account ${accountId}.`);
-  const [tagging, pab, ownership, encryption, versioning, lifecycle] = await Promise.all([
+  const [tagging, { pab, ownership, encryption, versioning, lifecycle }] = await Promise.all([
     callOrAbsent(s3op('GetBucketTagging', bucket), ['NoSuchTagSet', 'NoSuchTagSetError'], () =>
       s3.send(new GetBucketTaggingCommand(owner)),
     ),
-    callOrAbsent(s3op('GetPublicAccessBlock', bucket), ['NoSuchPublicAccessBlockConfiguration'], () =>
-      s3.send(new GetPublicAccessBlockCommand(owner)),
-    ),
-    callOrAbsent(s3op('GetBucketOwnershipControls', bucket), ['OwnershipControlsNotFoundError'], () =>
-      s3.send(new GetBucketOwnershipControlsCommand(owner)),
-    ),
-    callOrAbsent(
-      s3op('GetBucketEncryption', bucket),
-      ['ServerSideEncryptionConfigurationNotFoundError'],
-      () => s3.send(new GetBucketEncryptionCommand(owner)),
-    ),
-    call(s3op('GetBucketVersioning', bucket), () => s3.send(new GetBucketVersioningCommand(owner))),
-    callOrAbsent(s3op('GetBucketLifecycleConfiguration', bucket), ['NoSuchLifecycleConfiguration'], () =>
-      s3.send(new GetBucketLifecycleConfigurationCommand(owner)),
-    ),
+    readHardening(s3, owner),
   ]);
 
   if (hasTags(tagging?.TagSet, clientTags(plan.client)))
