@@ -20,7 +20,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { TriageError } from '@triage/errors';
 import { type Backend, type CompletionReply, objectParams } from './backend.js';
 import type { DownloadContext } from './download.js';
-import { planParts } from './parts.js';
+import { MAX_OBJECT_SIZE, MAX_PARTS, type PartPlan, planParts } from './parts.js';
 import { retryPolicy, withRetry } from './retry.js';
 import type {
   Credentials,
@@ -39,13 +39,21 @@ export interface PresignedRequest {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** Everything a host needs to upload one object with no credentials. Version 1. */
+/**
+ * Everything a host needs to upload one object with no credentials. Version 1.
+ * An exact plan has `size` (the body must have exactly that many bytes); a
+ * capacity plan has `maxSize` instead (any body up to that size, of known or
+ * unknown length; always `multipart`, with a fixed `partSize`). A plan has
+ * exactly one of the two.
+ */
 export interface PresignedPlan {
   readonly version: 1;
   readonly bucket: string;
   readonly key: string;
-  /** The exact size the body must have. */
-  readonly size: number;
+  /** Exact plan: the exact size the body must have. */
+  readonly size?: number;
+  /** Capacity plan: the most bytes the body may have; part URLs cover parts 1..ceil(maxSize / partSize). */
+  readonly maxSize?: number;
   /** When the URLs stop working (ISO 8601). */
   readonly expiresAt: string;
   readonly kind: 'single' | 'multipart';
@@ -62,13 +70,19 @@ export interface PresignedPlan {
   readonly head: PresignedRequest;
 }
 
-/** Options for {@link presignUpload}. */
+/** Options for {@link presignUpload}: give exactly one of `size` and `maxSize`. */
 export interface PresignOptions {
-  /** Exact size of the object, in bytes. */
-  readonly size: number;
+  /** Exact size of the object, in bytes (an exact plan). */
+  readonly size?: number;
+  /**
+   * Capacity plan: the most bytes the object may have, when its size is not
+   * known yet (1 byte to 5 TiB). Always multipart, with a fixed part size;
+   * `ceil(maxSize / partSize)` may be at most 10,000.
+   */
+  readonly maxSize?: number;
   /** Lifetime of the URLs; default 3,600 s; at most 7 days, and never past the signing credentials. */
   readonly expiresInSeconds?: number;
-  /** Part size; as for uploads (default 8 MiB, grown for large sizes). */
+  /** Part size; as for uploads (default 8 MiB; for an exact plan grown for large sizes, for a capacity plan fixed). */
   readonly partSize?: number;
   readonly contentType?: string;
   readonly metadata?: Readonly<Record<string, string>>;
@@ -84,11 +98,32 @@ export interface PresignContext extends DownloadContext {
 
 const MAX_EXPIRY_SECONDS = 7 * 24 * 3600;
 
+/** The part plan of a capacity plan: a fixed part size and enough part URLs for `maxSize`. */
+function capacityParts(partSize: number | undefined, maxSize: number): { plan: PartPlan; count: number } {
+  if (!Number.isSafeInteger(maxSize) || maxSize < 1 || maxSize > MAX_OBJECT_SIZE) {
+    throw new TriageError('INVALID_ARGUMENT', 'maxSize must be a whole number of bytes from 1 to 5 TiB.', {
+      context: { maxSize },
+    });
+  }
+  const base = planParts(partSize, undefined).base;
+  const count = Math.ceil(maxSize / base);
+  if (count > MAX_PARTS) {
+    throw new TriageError(
+      'INVALID_ARGUMENT',
+      `maxSize needs ${count} parts of ${base} bytes, more than 10,000; give a larger partSize.`,
+      { context: { maxSize, partSize: base } },
+    );
+  }
+  return { plan: { base, growing: false }, count };
+}
+
 /**
- * Makes a presigned plan for uploading `options.size` bytes to `key`. For a
- * multipart plan it starts the multipart upload now.
+ * Makes a presigned plan for uploading to `key`: an exact plan for
+ * `options.size` bytes, or a capacity plan for up to `options.maxSize` bytes
+ * (for a body whose size is not known yet). For a multipart plan (every
+ * capacity plan) it starts the multipart upload now.
  *
- * @throws INVALID_ARGUMENT for a bad size or lifetime, or a client that would sign checksums into the URLs
+ * @throws INVALID_ARGUMENT for a bad size or lifetime, both or neither of `size` and `maxSize`, or a client that would sign checksums into the URLs
  * @throws CREDENTIALS_EXPIRING when the signing credentials expire within a minute
  */
 export async function presignUpload(
@@ -96,7 +131,15 @@ export async function presignUpload(
   key: string,
   options: PresignOptions,
 ): Promise<PresignedPlan> {
-  const plan = planParts(options.partSize, options.size);
+  if ((options.size === undefined) === (options.maxSize === undefined)) {
+    throw new TriageError(
+      'INVALID_ARGUMENT',
+      'Give presignUpload exactly one of size (the exact size) and maxSize (an upper bound).',
+    );
+  }
+  const capacity =
+    options.maxSize === undefined ? undefined : capacityParts(options.partSize, options.maxSize);
+  const plan = capacity?.plan ?? planParts(options.partSize, options.size);
   const requested = options.expiresInSeconds ?? 3600;
   if (!Number.isInteger(requested) || requested < 60 || requested > MAX_EXPIRY_SECONDS) {
     throw new TriageError(
@@ -152,13 +195,13 @@ export async function presignUpload(
     version: 1 as const,
     bucket: ctx.bucket,
     key,
-    size: options.size,
+    ...(options.maxSize === undefined ? { size: options.size as number } : { maxSize: options.maxSize }),
     expiresAt,
     partSize: plan.base,
     head,
   };
 
-  if (options.size <= plan.base) {
+  if (options.size !== undefined && options.size <= plan.base) {
     const headers = { ...conditional, 'content-type': contentType };
     const url = await sign(
       new PutObjectCommand({
@@ -183,7 +226,7 @@ export async function presignUpload(
   );
   const uploadId = created.UploadId;
   if (!uploadId) throw new TriageError('INTERNAL', 'CreateMultipartUpload returned no UploadId.');
-  const count = Math.ceil(options.size / plan.base);
+  const count = capacity?.count ?? Math.ceil((options.size as number) / plan.base);
   const parts: PresignedRequest[] = [];
   for (let n = 1; n <= count; n++) {
     const url = await sign(
@@ -331,22 +374,47 @@ export interface PlanUploadOptions
   readonly random?: () => number;
 }
 
+/** Checks a plan's shape before any request; the message never includes a URL. */
+function checkPlan(plan: PresignedPlan): void {
+  if (plan.version !== 1 || (plan.kind !== 'single' && plan.kind !== 'multipart')) {
+    throw new TriageError('INVALID_ARGUMENT', 'Not a version 1 presigned plan.');
+  }
+  if ((plan.size === undefined) === (plan.maxSize === undefined)) {
+    throw new TriageError(
+      'INVALID_ARGUMENT',
+      'A presigned plan has exactly one of size and maxSize; ask for a new plan.',
+    );
+  }
+  if (plan.maxSize !== undefined) {
+    const count = Math.max(1, Math.ceil(plan.maxSize / plan.partSize));
+    if (plan.kind !== 'multipart' || !plan.uploadId || plan.parts?.length !== count) {
+      throw new TriageError(
+        'INVALID_ARGUMENT',
+        `The capacity plan for ${plan.key} is not multipart or lacks part URLs up to its maxSize; ask for a new plan.`,
+      );
+    }
+  }
+}
+
 /**
  * Uploads `body` with a presigned plan: no credentials needed. Same engine as
  * `transport.upload()`: bounded memory, SHA-256 per part (sent as a header the
- * server checks), retries, resume with a journal, verification with the plan's
- * HEAD. The body must be exactly `plan.size` bytes.
+ * server checks), retries, resume with a journal (file bodies), verification
+ * with the plan's HEAD (against the bytes actually sent). With an exact plan
+ * the body must be exactly `plan.size` bytes; with a capacity plan it may be
+ * any body (stream, async iterable, Uint8Array or file; known or unknown
+ * length) of at most `plan.maxSize` bytes, sent as a multipart upload with the
+ * plan's fixed part size (an empty body is one empty part).
  *
- * @throws (from done()) as `transport.upload()`; CREDENTIALS_EXPIRING when the plan's URLs expire too soon
+ * @throws INVALID_ARGUMENT (at once) for a malformed plan
+ * @throws (from done()) as `transport.upload()`; DATA_INVALID for a body over a capacity plan's maxSize (the multipart upload is aborted, nothing is completed); CREDENTIALS_EXPIRING when the plan's URLs expire too soon
  */
 export function uploadWithPlan(
   plan: PresignedPlan,
   body: UploadBody,
   options: PlanUploadOptions = {},
 ): UploadHandle {
-  if (plan.version !== 1 || (plan.kind !== 'single' && plan.kind !== 'multipart')) {
-    throw new TriageError('INVALID_ARGUMENT', 'Not a version 1 presigned plan.');
-  }
+  checkPlan(plan);
   const retry: RetryOptions | undefined = options.retry;
   const fetchImpl = options.fetch ?? (globalThis.fetch as unknown as Fetch);
   return startUpload(
@@ -356,7 +424,8 @@ export function uploadWithPlan(
     {
       ...options,
       partSize: plan.partSize,
-      size: plan.size,
+      ...(plan.size === undefined ? {} : { size: plan.size }),
     },
+    plan.maxSize === undefined ? undefined : { maxSize: plan.maxSize },
   );
 }

@@ -46,9 +46,14 @@ export interface Transport {
   /** Downloads to a new file, which appears only once verified. */
   downloadToFile(key: string, path: string, options?: DownloadOptions): Promise<DownloadReceipt>;
   /**
-   * Makes a presigned plan so a host can upload `options.size` bytes to `key`
-   * with no credentials (see `uploadWithPlan`). The plan's URLs are bearer
-   * credentials: store it 0600, never log it.
+   * Makes a presigned plan so a host can upload to `key` with no credentials
+   * (see `uploadWithPlan`): exactly `options.size` bytes, or (a capacity plan,
+   * for a size not known yet) up to `options.maxSize` bytes in parts of a fixed
+   * `partSize` (default 8 MiB). Give exactly one of the two. The plan's URLs
+   * are bearer credentials: store it 0600, never log it.
+   *
+   * @throws INVALID_ARGUMENT for both or neither of size and maxSize, a bad size, part size or lifetime
+   * @throws CREDENTIALS_EXPIRING when the signing credentials expire within a minute; the transport's codes for CreateMultipartUpload
    */
   presignUpload(key: string, options: PresignOptions): Promise<PresignedPlan>;
 }

@@ -65,6 +65,14 @@ function validateKey(key: string): void {
 }
 
 /**
+ * Limits of a capacity plan (a presigned plan made before the size was known):
+ * always multipart, a fixed part size, and at most `maxSize` bytes.
+ */
+export interface CapacityLimits {
+  readonly maxSize: number;
+}
+
+/**
  * Starts an upload at once and returns its handle.
  */
 export function startUpload(
@@ -72,11 +80,12 @@ export function startUpload(
   backend: Backend,
   body: UploadBody,
   options: UploadOptions,
+  capacity?: CapacityLimits,
 ): UploadHandle {
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   const state = { discard: false };
-  const promise = new Upload(ctx, backend, body, options, signal, state).run();
+  const promise = new Upload(ctx, backend, body, options, signal, state, capacity).run();
   promise.catch(() => undefined); // the caller sees failures through done()
   return {
     done: () => promise,
@@ -113,6 +122,7 @@ class Upload {
     private readonly options: UploadOptions,
     private readonly signal: AbortSignal,
     private readonly state: { discard: boolean },
+    private readonly capacity?: CapacityLimits,
   ) {
     this.policy = retryPolicy(ctx.retry, options.retry);
     this.startedAt = ctx.now();
@@ -203,13 +213,25 @@ class Upload {
         );
       }
       const total = source.size ?? this.options.size;
-      const plan = planParts(this.options.partSize, total);
+      // A capacity plan fixed its part size when it was signed: no growth, whatever the size.
+      const plan: PartPlan = this.capacity
+        ? { base: planParts(this.options.partSize, undefined).base, growing: false }
+        : planParts(this.options.partSize, total);
+      if (this.capacity && total !== undefined && total > this.capacity.maxSize) {
+        // Best effort: the plan's multipart upload is useless for this body, so free it.
+        await this.backend
+          .createMultipartUpload(encodePlan(plan), this.signal)
+          .then((uploadId) => this.backend.abortMultipartUpload(uploadId))
+          .catch(() => undefined);
+        if (this.options.journal) await removeJournal(this.options.journal);
+        this.overCapacity(total);
+      }
       await this.checkCredentials(total);
       const journal = this.options.journal ? await readJournal(this.options.journal) : undefined;
       if (journal) return await this.resume(source, journal, total);
       this.firstBuffer = this.pool.acquire(partSizeFor(plan, 1));
       const first = await source.read(partSizeFor(plan, 1), this.firstBuffer);
-      if (first.length < partSizeFor(plan, 1) || total === first.length) {
+      if (!this.capacity && (first.length < partSizeFor(plan, 1) || total === first.length)) {
         return await this.single(first, total);
       }
       return await this.multipart(source, plan, total, first, new Map(), false);
@@ -328,6 +350,7 @@ class Upload {
         const partOffsetHere = offset;
         offset += bytes.length;
         if (total !== undefined && offset > total) this.sizeChanged(total, offset);
+        if (this.capacity && offset > this.capacity.maxSize) this.overCapacity(offset);
         const digest = sha256(bytes);
         const previous = known.get(partNumber);
         if (previous && previous.sha256 === digest.toString('base64') && previous.size === bytes.length) {
@@ -500,7 +523,10 @@ class Upload {
 
   private async cleanUp(uploadId: string, error: unknown): Promise<void> {
     const keep =
-      this.options.journal !== undefined && !this.state.discard && !isTriageError(error, 'ALREADY_EXISTS');
+      this.options.journal !== undefined &&
+      !this.state.discard &&
+      !isTriageError(error, 'ALREADY_EXISTS') &&
+      !(isTriageError(error, 'DATA_INVALID') && error.context.maxSize !== undefined);
     if (keep) return; // the journal lets a later run resume this multipart upload
     try {
       await this.backend.abortMultipartUpload(uploadId);
@@ -539,6 +565,15 @@ class Upload {
       true,
       journal.uploadId,
       journal.createdAt,
+    );
+  }
+
+  private overCapacity(actual: number): never {
+    const maxSize = this.capacity?.maxSize ?? 0;
+    throw new TriageError(
+      'DATA_INVALID',
+      `The body has more than the plan's maxSize of ${maxSize} bytes; nothing was completed and the upload was aborted: ask for a plan with a larger maxSize.`,
+      { context: { maxSize, actual } },
     );
   }
 
