@@ -55,7 +55,7 @@ describe('bundle', () => {
       endpoint: 'http://127.0.0.1:9000',
       forcePathStyle: true,
     });
-    expect(bundle.credentials.expiration).toEqual(new Date('2026-11-23T23:00:00Z'));
+    expect(bundle.credentials?.expiration).toEqual(new Date('2026-11-23T23:00:00Z'));
     expect(JSON.parse(formatBundle(bundle))).toEqual({
       ...valid(),
       issued_at: '2026-11-23T11:00:00.000Z',
@@ -131,5 +131,108 @@ describe('bundle', () => {
     const parsed = parseBundle(bundle, NOW);
     expect(parsed.host).toBeUndefined();
     expect(bundleSecrets(parsed)).toEqual([SECRET]);
+  });
+});
+
+const SIG = 'c0ffee00deadbeef1234567890abcdef0123456789abcdef0123456789abcdef';
+const STS_TOKEN = 'FQoGZXIvYXdzEFAKE/plan+token==';
+const MiB = 1024 * 1024;
+const planUrl = (path: string, extra = '') =>
+  `http://127.0.0.1:9000/acme-evidence/IR-2026-042/web-1/web-1-20261123T110000Z-0a1b2c3d.triage${path}${path ? '&' : '?'}X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token=${encodeURIComponent(STS_TOKEN)}&X-Amz-Signature=${SIG}${extra}`;
+const request = (method: string, path: string, headers: Record<string, string> = {}) => ({
+  method,
+  url: planUrl(path, `-${method}`),
+  headers,
+});
+const planBundle = () => {
+  const { credentials: _omitted, ...rest } = valid();
+  return {
+    ...rest,
+    upload_plan: {
+      version: 1,
+      bucket: 'acme-evidence',
+      key: 'IR-2026-042/web-1/web-1-20261123T110000Z-0a1b2c3d.triage',
+      maxSize: 20 * MiB,
+      expiresAt: '2026-11-24T00:00:00.000Z',
+      kind: 'multipart',
+      partSize: 8 * MiB,
+      uploadId: 'upload-id-1',
+      parts: [1, 2, 3].map((n) => request('PUT', `?partNumber=${n}&uploadId=upload-id-1`)),
+      complete: request('POST', '?uploadId=upload-id-1', { 'if-none-match': '*' }),
+      abort: request('DELETE', '?uploadId=upload-id-1'),
+      head: request('HEAD', '', { 'x-amz-checksum-mode': 'ENABLED' }),
+    },
+  };
+};
+type PlanMutation = (b: ReturnType<typeof planBundle>) => void;
+
+describe('bundle with a presigned upload plan', () => {
+  it('parses, keeps the plan as presignUpload made it, and formats back to the same JSON', () => {
+    const bundle = parseBundle(planBundle(), NOW);
+    expect(bundle.credentials).toBeUndefined();
+    expect(bundle.uploadPlan).toEqual(planBundle().upload_plan);
+    expect(JSON.parse(formatBundle(bundle))).toEqual({
+      ...planBundle(),
+      issued_at: '2026-11-23T11:00:00.000Z',
+      expires_at: '2026-11-23T23:00:00.000Z',
+    });
+    expect(parseBundleText(formatBundle(bundle), NOW)).toEqual(bundle);
+  });
+
+  it('treats every plan URL, signature and security token as secret', () => {
+    const bundle = parseBundle(planBundle(), NOW);
+    const secrets = bundleSecrets(bundle);
+    const plan = planBundle().upload_plan;
+    for (const r of [...plan.parts, plan.complete, plan.abort, plan.head]) expect(secrets).toContain(r.url);
+    expect(secrets).toContain(SIGNING);
+    expect(secrets).toContain(STS_TOKEN);
+    expect(secrets).toContain(encodeURIComponent(STS_TOKEN));
+    expect(secrets.some((s) => s.startsWith(SIG))).toBe(true);
+  });
+
+  it.each<[string, PlanMutation]>([
+    ['upload_plan', (b) => Object.assign(b, { credentials: valid().credentials })],
+    ['credentials', (b) => Object.assign(b, { upload_plan: undefined })],
+    ['upload_plan', (b) => Object.assign(b, { upload_plan: 'x' })],
+    ['upload_plan.size', (b) => Object.assign(b.upload_plan, { size: 10 })],
+    ['upload_plan.version', (b) => Object.assign(b.upload_plan, { version: 2 })],
+    ['upload_plan.kind', (b) => Object.assign(b.upload_plan, { kind: 'single' })],
+    ['upload_plan.bucket', (b) => Object.assign(b.upload_plan, { bucket: 'other-bucket' })],
+    ['upload_plan.key', (b) => Object.assign(b.upload_plan, { key: 'IR-2026-042/web-2/x.triage' })],
+    ['upload_plan.key', (b) => Object.assign(b.upload_plan, { key: 'IR-2026-042/web-1/' })],
+    ['upload_plan.maxSize', (b) => Object.assign(b.upload_plan, { maxSize: 0 })],
+    ['upload_plan.partSize', (b) => Object.assign(b.upload_plan, { partSize: 1024 })],
+    ['upload_plan.expiresAt', (b) => Object.assign(b.upload_plan, { expiresAt: 'soon' })],
+    ['upload_plan.uploadId', (b) => Object.assign(b.upload_plan, { uploadId: '' })],
+    ['upload_plan.parts', (b) => Object.assign(b.upload_plan, { parts: b.upload_plan.parts.slice(1) })],
+    [
+      'upload_plan.parts[1].url',
+      (b) => Object.assign(b.upload_plan.parts[1] ?? {}, { url: `ftp://x?X-Amz-Signature=${SIG}` }),
+    ],
+    ['upload_plan.parts[2].method', (b) => Object.assign(b.upload_plan.parts[2] ?? {}, { method: 'GET' })],
+    ['upload_plan.complete.headers', (b) => Object.assign(b.upload_plan.complete, { headers: { a: 1 } })],
+    ['upload_plan.head.method', (b) => Object.assign(b.upload_plan.head, { method: 'GET' })],
+    ['upload_plan.abort', (b) => Object.assign(b.upload_plan, { abort: undefined })],
+    ['expires_at', (b) => Object.assign(b.upload_plan, { expiresAt: '2026-11-23T22:00:00Z' })],
+  ])('rejects a wrong %s with CONFIG_INVALID naming the field and no URL', (field, mutate) => {
+    const bundle = planBundle();
+    mutate(bundle);
+    const error = errorOf(() => parseBundle(bundle, NOW));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.context.field).toBe(field);
+    expect(error.message).toMatch(new RegExp(`^bundle field ${field.replace(/[[\].]/g, '\\$&')} `));
+    expect(error.message).not.toContain(SIG);
+    expect(error.message).not.toContain('://');
+  });
+
+  it('refuses a plan that has expired', () => {
+    const bundle = planBundle();
+    bundle.expires_at = '2026-11-23T11:30:00Z';
+    bundle.upload_plan.expiresAt = '2026-11-23T11:40:00.000Z';
+    const error = errorOf(() => parseBundle(bundle, new Date('2026-11-23T11:35:00Z')));
+    expect(error.code).toBe('CREDENTIALS_EXPIRING');
+    expect(errorOf(() => parseBundle(bundle, new Date('2026-11-23T11:45:00Z'))).message).toContain(
+      '2026-11-23T11:30:00.000Z',
+    );
   });
 });

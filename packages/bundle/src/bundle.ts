@@ -30,8 +30,43 @@ export interface BundleCredentials {
   readonly expiration?: Date;
 }
 
-/** A parsed, validated collector bundle. */
-export interface Bundle {
+/** One presigned request of an upload plan: a bearer credential. Secret: never logged. */
+export interface BundlePlanRequest {
+  readonly method: 'PUT' | 'POST' | 'DELETE' | 'HEAD';
+  /** The presigned URL; its query holds the signature (and for STS signers the session token). */
+  readonly url: string;
+  /** Headers to send exactly as given (they are signed). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * A presigned capacity plan (`@triage/s3-transport`'s `PresignedPlan` with
+ * `maxSize`), kept in the bundle as `presignUpload` made it (camelCase), so
+ * the collector hands it to `uploadWithPlan` unchanged. Every URL in it is a
+ * bearer credential: secret, never logged.
+ */
+export interface BundleUploadPlan {
+  readonly version: 1;
+  readonly bucket: string;
+  /** The one object key the plan can write; under the bundle's `s3.prefix`. */
+  readonly key: string;
+  /** The most bytes the collection may have. */
+  readonly maxSize: number;
+  /** When the URLs stop working (ISO 8601). */
+  readonly expiresAt: string;
+  readonly kind: 'multipart';
+  /** Fixed part size. */
+  readonly partSize: number;
+  readonly uploadId: string;
+  /** Part n is `parts[n - 1]`; `ceil(maxSize / partSize)` of them. */
+  readonly parts: readonly BundlePlanRequest[];
+  readonly complete: BundlePlanRequest;
+  readonly abort: BundlePlanRequest;
+  readonly head: BundlePlanRequest;
+}
+
+/** What every bundle has, whichever way it grants the upload. */
+interface BundleBase {
   readonly client: string;
   readonly case: string;
   /** The host the bundle was made for; absent when any host may use it. */
@@ -40,12 +75,22 @@ export interface Bundle {
   /** After this the bundle must not be used. */
   readonly expiresAt: Date;
   readonly s3: BundleS3;
-  readonly credentials: BundleCredentials;
   /** Examiner public keys (`triage1…`) the collection is sealed to; at least one. */
   readonly recipients: readonly string[];
   /** Ed25519 key that signs the manifest; secret. */
   readonly signingKey?: string;
 }
+
+/**
+ * A parsed, validated collector bundle. It grants the upload in exactly one
+ * way: short-lived `credentials`, or a presigned `uploadPlan` (no credential
+ * on the host at all).
+ */
+export type Bundle = BundleBase &
+  (
+    | { readonly credentials: BundleCredentials; readonly uploadPlan?: never }
+    | { readonly uploadPlan: BundleUploadPlan; readonly credentials?: never }
+  );
 
 type Json = Record<string, unknown>;
 
@@ -114,7 +159,7 @@ const SIGNING_KEY = /^TRIAGE-SIGNING-KEY-1[0-9A-Z]+$/;
  * @param value - the parsed JSON
  * @param now - the current time, to refuse expired bundles; default `new Date()`
  * @returns the bundle with camelCase fields and `Date`s
- * @throws TriageError `CONFIG_INVALID` naming the wrong field (context `field`); `CREDENTIALS_EXPIRING` when the bundle or its credentials have expired
+ * @throws TriageError `CONFIG_INVALID` naming the wrong field (context `field`), also for both or neither of `credentials` and `upload_plan`; `CREDENTIALS_EXPIRING` when the bundle, its credentials or its upload plan have expired
  */
 export function parseBundle(value: unknown, now: Date = new Date()): Bundle {
   let bundle: Bundle;
@@ -130,7 +175,11 @@ export function parseBundle(value: unknown, now: Date = new Date()): Bundle {
       },
     );
   }
-  const expired = [bundle.expiresAt, bundle.credentials.expiration].find((d) => d !== undefined && d <= now);
+  const expired = [
+    bundle.expiresAt,
+    bundle.credentials?.expiration,
+    bundle.uploadPlan ? new Date(bundle.uploadPlan.expiresAt) : undefined,
+  ].find((d) => d !== undefined && d <= now);
   if (expired) {
     throw new TriageError(
       'CREDENTIALS_EXPIRING',
@@ -153,6 +202,7 @@ function parseFields(value: unknown): Bundle {
     'expires_at',
     's3',
     'credentials',
+    'upload_plan',
     'recipients',
     'signing_key',
   ]);
@@ -182,10 +232,30 @@ function parseFields(value: unknown): Bundle {
     /-----BEGIN CERTIFICATE-----/,
     'must be PEM certificates',
   );
-  const creds = object(root.credentials, 'credentials');
-  only(creds, 'credentials', ['access_key_id', 'secret_access_key', 'session_token', 'expiration']);
-  const sessionToken = optionalString(creds, 'session_token', 'credentials');
-  const expiration = time(creds, 'expiration', 'credentials', false);
+  if (root.credentials !== undefined && root.upload_plan !== undefined) {
+    throw new FieldError('upload_plan', 'cannot be combined with credentials; a bundle has one or the other');
+  }
+  if (root.credentials === undefined && root.upload_plan === undefined) {
+    throw new FieldError('credentials', 'is required (or upload_plan, a presigned plan)');
+  }
+  const bucket = string(
+    s3,
+    'bucket',
+    's3',
+    BUCKET,
+    'must be an S3 bucket name (3–63 lowercase letters, digits, dot, dash)',
+  );
+  const prefix = string(
+    s3,
+    'prefix',
+    's3',
+    PREFIX,
+    'must be one or more path segments each ending in /, e.g. IR-42/web-1/',
+  );
+  const grant =
+    root.upload_plan === undefined
+      ? { credentials: credentials(root.credentials) }
+      : { uploadPlan: uploadPlan(root.upload_plan, bucket, prefix) };
   if (!Array.isArray(root.recipients) || root.recipients.length === 0) {
     throw new FieldError('recipients', 'must be a non-empty list of examiner public keys (triage1…)');
   }
@@ -199,6 +269,9 @@ function parseFields(value: unknown): Bundle {
   const issuedAt = time(root, 'issued_at', '', true) as Date;
   const expiresAt = time(root, 'expires_at', '', true) as Date;
   if (expiresAt <= issuedAt) throw new FieldError('expires_at', 'must be after issued_at');
+  if (grant.uploadPlan && expiresAt > new Date(grant.uploadPlan.expiresAt)) {
+    throw new FieldError('expires_at', 'must not be after upload_plan.expiresAt');
+  }
   return {
     client: string(root, 'client', '', NAME, NAME_HINT),
     case: string(root, 'case', '', NAME, NAME_HINT),
@@ -206,20 +279,8 @@ function parseFields(value: unknown): Bundle {
     issuedAt,
     expiresAt,
     s3: {
-      bucket: string(
-        s3,
-        'bucket',
-        's3',
-        BUCKET,
-        'must be an S3 bucket name (3–63 lowercase letters, digits, dot, dash)',
-      ),
-      prefix: string(
-        s3,
-        'prefix',
-        's3',
-        PREFIX,
-        'must be one or more path segments each ending in /, e.g. IR-42/web-1/',
-      ),
+      bucket,
+      prefix,
       region: string(
         s3,
         'region',
@@ -231,20 +292,115 @@ function parseFields(value: unknown): Bundle {
       ...(s3.force_path_style === undefined ? {} : { forcePathStyle: s3.force_path_style as boolean }),
       ...(caBundle === undefined ? {} : { caBundle }),
     },
-    credentials: {
-      accessKeyId: string(
-        creds,
-        'access_key_id',
-        'credentials',
-        ACCESS_KEY,
-        'must be an access key id (A–Z, 0–9)',
-      ),
-      secretAccessKey: string(creds, 'secret_access_key', 'credentials'),
-      ...(sessionToken === undefined ? {} : { sessionToken }),
-      ...(expiration === undefined ? {} : { expiration }),
-    },
+    ...grant,
     recipients: root.recipients as string[],
     ...(signingKey === undefined ? {} : { signingKey }),
+  };
+}
+
+function credentials(value: unknown): BundleCredentials {
+  const creds = object(value, 'credentials');
+  only(creds, 'credentials', ['access_key_id', 'secret_access_key', 'session_token', 'expiration']);
+  const sessionToken = optionalString(creds, 'session_token', 'credentials');
+  const expiration = time(creds, 'expiration', 'credentials', false);
+  return {
+    accessKeyId: string(
+      creds,
+      'access_key_id',
+      'credentials',
+      ACCESS_KEY,
+      'must be an access key id (A–Z, 0–9)',
+    ),
+    secretAccessKey: string(creds, 'secret_access_key', 'credentials'),
+    ...(sessionToken === undefined ? {} : { sessionToken }),
+    ...(expiration === undefined ? {} : { expiration }),
+  };
+}
+
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
+
+function planRequest(value: unknown, field: string, method: BundlePlanRequest['method']): BundlePlanRequest {
+  const r = object(value, field);
+  only(r, field, ['method', 'url', 'headers']);
+  if (r.method !== method) throw new FieldError(`${field}.method`, `must be "${method}"`);
+  const url = string(r, 'url', field, /^https?:\/\/\S+$/, 'must be an http(s) URL');
+  const headers = object(r.headers, `${field}.headers`);
+  if (Object.values(headers).some((v) => typeof v !== 'string')) {
+    throw new FieldError(`${field}.headers`, 'must map header names to strings');
+  }
+  return { method, url, headers: { ...(headers as Record<string, string>) } };
+}
+
+function wholeNumber(value: Json, key: string, min: number, max: number, hint: string): number {
+  const v = value[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+    throw new FieldError(`upload_plan.${key}`, hint);
+  }
+  return v;
+}
+
+function uploadPlan(value: unknown, bucket: string, prefix: string): BundleUploadPlan {
+  const f = 'upload_plan';
+  const plan = object(value, f);
+  only(plan, f, [
+    'version',
+    'bucket',
+    'key',
+    'maxSize',
+    'expiresAt',
+    'kind',
+    'partSize',
+    'uploadId',
+    'parts',
+    'complete',
+    'abort',
+    'head',
+  ]);
+  if (plan.version !== 1) throw new FieldError(`${f}.version`, 'must be 1');
+  if (plan.kind !== 'multipart') throw new FieldError(`${f}.kind`, 'must be "multipart" (a capacity plan)');
+  if (string(plan, 'bucket', f) !== bucket) throw new FieldError(`${f}.bucket`, 'must be s3.bucket');
+  const key = string(plan, 'key', f);
+  if (!key.startsWith(prefix) || key.length === prefix.length || Buffer.byteLength(key) > 1024) {
+    throw new FieldError(`${f}.key`, 'must be an object key under s3.prefix');
+  }
+  const maxSize = wholeNumber(
+    plan,
+    'maxSize',
+    1,
+    MAX_OBJECT_SIZE,
+    'must be a whole number of bytes from 1 to 5 TiB',
+  );
+  const partSize = wholeNumber(
+    plan,
+    'partSize',
+    MIN_PART_SIZE,
+    MAX_OBJECT_SIZE,
+    'must be a whole number of bytes, at least 5 MiB',
+  );
+  const expiresAt = time(plan, 'expiresAt', f, true) as Date;
+  const uploadId = string(plan, 'uploadId', f);
+  const count = Math.ceil(maxSize / partSize);
+  if (!Array.isArray(plan.parts) || plan.parts.length !== count) {
+    throw new FieldError(
+      `${f}.parts`,
+      'must hold one PUT request per part, ceil(maxSize / partSize) of them',
+    );
+  }
+  const parts = plan.parts.map((p, i) => planRequest(p, `${f}.parts[${i}]`, 'PUT'));
+  return {
+    version: 1,
+    bucket,
+    key,
+    maxSize,
+    expiresAt: expiresAt.toISOString(),
+    kind: 'multipart',
+    partSize,
+    uploadId,
+    parts,
+    complete: planRequest(plan.complete, `${f}.complete`, 'POST'),
+    abort: planRequest(plan.abort, `${f}.abort`, 'DELETE'),
+    head: planRequest(plan.head, `${f}.head`, 'HEAD'),
   };
 }
 
@@ -289,28 +445,56 @@ export function formatBundle(bundle: Bundle): string {
       ...(bundle.s3.forcePathStyle === undefined ? {} : { force_path_style: bundle.s3.forcePathStyle }),
       ...(bundle.s3.caBundle === undefined ? {} : { ca_bundle: bundle.s3.caBundle }),
     },
-    credentials: {
-      access_key_id: bundle.credentials.accessKeyId,
-      secret_access_key: bundle.credentials.secretAccessKey,
-      ...(bundle.credentials.sessionToken === undefined
-        ? {}
-        : { session_token: bundle.credentials.sessionToken }),
-      ...(bundle.credentials.expiration === undefined
-        ? {}
-        : { expiration: bundle.credentials.expiration.toISOString() }),
-    },
+    ...(bundle.credentials === undefined
+      ? {}
+      : {
+          credentials: {
+            access_key_id: bundle.credentials.accessKeyId,
+            secret_access_key: bundle.credentials.secretAccessKey,
+            ...(bundle.credentials.sessionToken === undefined
+              ? {}
+              : { session_token: bundle.credentials.sessionToken }),
+            ...(bundle.credentials.expiration === undefined
+              ? {}
+              : { expiration: bundle.credentials.expiration.toISOString() }),
+          },
+        }),
+    ...(bundle.uploadPlan === undefined ? {} : { upload_plan: bundle.uploadPlan }),
     recipients: [...bundle.recipients],
     ...(bundle.signingKey === undefined ? {} : { signing_key: bundle.signingKey }),
   };
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
+/** Every request of an upload plan. */
+function planRequests(plan: BundleUploadPlan): BundlePlanRequest[] {
+  return [...plan.parts, plan.complete, plan.abort, plan.head];
+}
+
 /**
- * The secret strings in a bundle (secret key, session token, signing key),
- * for a scrubber that keeps them out of every output.
+ * The secret strings in a bundle, for a scrubber that keeps them out of every
+ * output: the secret key, session token and signing key; for an upload plan,
+ * every URL (presigned URLs are bearer tokens) and, on their own, each URL's
+ * signature and security token (raw and decoded), so a fragment is caught too.
  */
 export function bundleSecrets(bundle: Bundle): string[] {
-  return [bundle.credentials.secretAccessKey, bundle.credentials.sessionToken, bundle.signingKey].filter(
-    (s): s is string => typeof s === 'string' && s.length > 0,
-  );
+  const secrets = [bundle.credentials?.secretAccessKey, bundle.credentials?.sessionToken, bundle.signingKey];
+  if (bundle.uploadPlan) {
+    for (const request of planRequests(bundle.uploadPlan)) {
+      secrets.push(request.url);
+      const query = request.url.split('?')[1] ?? '';
+      for (const pair of query.split('&')) {
+        const [name = '', raw = ''] = pair.split('=');
+        if (/^x-amz-(signature|security-token)$/i.test(name)) {
+          secrets.push(raw);
+          try {
+            secrets.push(decodeURIComponent(raw));
+          } catch {
+            // Not percent-encoded text: the raw value is listed already.
+          }
+        }
+      }
+    }
+  }
+  return [...new Set(secrets)].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }

@@ -1,7 +1,7 @@
 /**
  * `@triage/bundle`: the collector bundle file (docs/formats/bundle.md) that
  * `triage-admin` writes and `triage-collect` reads: destination, short-lived
- * credentials, examiner recipients and expiry.
+ * credentials or a presigned upload plan, examiner recipients and expiry.
  *
  * @packageDocumentation
  */
@@ -10,7 +10,9 @@ export {
   BUNDLE_VERSION,
   type Bundle,
   type BundleCredentials,
+  type BundlePlanRequest,
   type BundleS3,
+  type BundleUploadPlan,
   bundleSecrets,
   formatBundle,
   parseBundle,
