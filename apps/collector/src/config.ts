@@ -1,11 +1,14 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Bundle, parseBundleText } from '@triage/bundle';
+import { type Bundle, type BundleUploadPlan, bundleSecrets, parseBundleText } from '@triage/bundle';
 import { TriageError } from '@triage/errors';
 import type { Deps } from './deps.js';
 import type { Scrubber } from './scrub.js';
 
-/** Where and how to upload; absent with `--no-upload`. */
+/**
+ * Where and how to upload; absent with `--no-upload`. It carries exactly one
+ * of `credentials` and `plan` (a presigned capacity plan: no credential at all).
+ */
 export interface Destination {
   readonly bucket: string;
   readonly prefix: string;
@@ -13,12 +16,14 @@ export interface Destination {
   readonly endpoint?: string;
   readonly forcePathStyle?: boolean;
   readonly caBundle?: string;
-  readonly credentials: {
+  readonly credentials?: {
     readonly accessKeyId: string;
     readonly secretAccessKey: string;
     readonly sessionToken?: string;
     readonly expiration?: Date;
   };
+  /** A presigned capacity plan for one object key (bearer URLs: secret). */
+  readonly plan?: BundleUploadPlan;
 }
 
 /** Everything a run needs, from the bundle and flags together. */
@@ -105,7 +110,8 @@ export async function resolveConfig(
       });
     }
     bundle = parseBundleText(text, deps.now());
-    scrubber.add(bundle.credentials.secretAccessKey, bundle.credentials.sessionToken, bundle.signingKey);
+    // Secret keys, tokens, and every presigned URL and signature of a plan.
+    scrubber.add(...bundleSecrets(bundle));
   }
   const password = flags.passwordFile
     ? await readSecretFile(flags.passwordFile, 'password', deps)
@@ -147,7 +153,9 @@ export async function resolveConfig(
   let destination: Destination | undefined;
   if (flags.upload) {
     if (bundle) {
-      destination = { ...bundle.s3, credentials: bundle.credentials };
+      destination = bundle.uploadPlan
+        ? { ...bundle.s3, plan: bundle.uploadPlan }
+        : { ...bundle.s3, credentials: bundle.credentials };
     } else {
       if (!flags.bucket || !flags.region) {
         throw new TriageError(

@@ -185,6 +185,61 @@ describe('usage errors', () => {
     expect(run.stderr + shorter.stderr).not.toContain('FAKEcanary');
   });
 
+  it('with a presigned plan: refuses one expiring during the run and one with a private CA, before collecting; no URL is echoed', async () => {
+    const dir = await workDir();
+    const sig = 'FAKEcanarySIGNATURE0123456789abcdef';
+    const url = (q: string) =>
+      `http://127.0.0.1:9/acme-evidence/IR-1/web-1/x.triage?${q}&X-Amz-Signature=${sig}`;
+    const planBundle = (planExpiresAt: string, extraS3: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        format: 'triage-bundle',
+        format_version: 1,
+        client: 'acme',
+        case: 'IR-1',
+        host: 'web-1',
+        issued_at: '2026-01-01T00:00:00Z',
+        expires_at: planExpiresAt,
+        s3: {
+          bucket: 'acme-evidence',
+          prefix: 'IR-1/web-1/',
+          region: 'us-east-1',
+          endpoint: 'http://127.0.0.1:9',
+          ...extraS3,
+        },
+        upload_plan: {
+          version: 1,
+          bucket: 'acme-evidence',
+          key: 'IR-1/web-1/x.triage',
+          maxSize: 5 * 1024 * 1024,
+          expiresAt: planExpiresAt,
+          kind: 'multipart',
+          partSize: 5 * 1024 * 1024,
+          uploadId: 'u1',
+          parts: [{ method: 'PUT', url: url('partNumber=1&uploadId=u1'), headers: {} }],
+          complete: { method: 'POST', url: url('uploadId=u1'), headers: { 'if-none-match': '*' } },
+          abort: { method: 'DELETE', url: url('uploadId=u1'), headers: {} },
+          head: { method: 'HEAD', url: url('x=1'), headers: {} },
+        },
+        recipients: [examiner().recipient],
+      });
+    await writeFile(join(dir, 'bundle.json'), planBundle(new Date(Date.now() + 5 * 60_000).toISOString()));
+    const run = await cli(['run', '--config', 'bundle.json', '--quiet'], dir);
+    expect(run.code).toBe(77);
+    expect(run.stderr).toMatch(
+      /^triage-collect: pre-flight failed, nothing was collected: the presigned plan expires at .* \(in [45] min\), before a run of up to 15 min could finish.*\[CREDENTIALS_EXPIRING\]\n$/,
+    );
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    await writeFile(
+      join(dir, 'bundle.json'),
+      planBundle(later, { ca_bundle: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }),
+    );
+    const ca = await cli(['run', '--config', 'bundle.json', '--quiet'], dir);
+    expect(ca.code).toBe(78);
+    expect(ca.stderr).toMatch(/s3\.ca_bundle, which plan uploads cannot use yet.*\[CONFIG_INVALID\]\n$/);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.triage'))).toEqual([]);
+    expect(run.stderr + ca.stderr).not.toContain(sig);
+  });
+
   it('a mistyped --root fails with one line and leaves no file behind', async () => {
     const dir = await workDir();
     const run = await cli(

@@ -12,6 +12,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client }
 import { AssumeRoleCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { readCollection } from '@triage/collection';
 import { generateSigningKeyPair } from '@triage/encryption';
+import { createTransport, type PresignedPlan } from '@triage/s3-transport';
 import { type ServerInfo, type ServerName, startFaultProxy } from '@triage/testkit';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { cli, examiner, tinyRoot, workDir } from './testing/support.js';
@@ -230,6 +231,172 @@ function describeRun(name: ServerName): void {
 
 describeRun('minio');
 describeRun('moto');
+
+/** A capacity plan made with the server's root credentials, as the admin would. */
+async function capacityPlan(server: ServerInfo, bucket: string, prefix: string): Promise<PresignedPlan> {
+  const transport = createTransport({
+    bucket,
+    region: server.region,
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    credentials: async () => server.credentials,
+  });
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return transport.presignUpload(`${prefix}web-1-${stamp}-${randomUUID().slice(0, 8)}.triage`, {
+    maxSize: 64 * 1024 * 1024,
+    partSize: 5 * 1024 * 1024,
+    expiresInSeconds: 3600,
+  });
+}
+
+function planBundleText(
+  server: ServerInfo,
+  bucket: string,
+  prefix: string,
+  recipient: string,
+  plan: PresignedPlan,
+) {
+  return JSON.stringify({
+    format: 'triage-bundle',
+    format_version: 1,
+    client: 'acme',
+    case: 'IR-1',
+    host: 'web-1',
+    issued_at: new Date(Date.now() - 60_000).toISOString(),
+    expires_at: plan.expiresAt,
+    s3: { bucket, prefix, region: server.region, endpoint: server.endpoint, force_path_style: true },
+    upload_plan: plan,
+    recipients: [recipient],
+  });
+}
+
+/** Every URL of a plan, and each signature on its own: none may appear in any output. */
+function planCanaries(plan: PresignedPlan): string[] {
+  const requests = [...(plan.parts ?? []), plan.complete, plan.abort, plan.head].filter(
+    (r) => r !== undefined,
+  );
+  return requests.flatMap((r) => [r.url, new URL(r.url).searchParams.get('X-Amz-Signature') ?? 'missing']);
+}
+
+function describePlanRun(name: ServerName): void {
+  describe(`${name}: presigned plan bundle (no credential on the host)`, () => {
+    const server = inject('triageServices')[name];
+    const bucket = `collect-plan-${randomUUID().slice(0, 8)}`;
+    const prefix = 'IR-1/web-1/';
+    const s3 = admin(server);
+
+    beforeAll(async () => {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    });
+
+    it('run streams to the plan key; the object decrypts to the printed manifest hash; no URL or signature leaks', async () => {
+      const dir = await workDir();
+      const root = await tinyRoot(dir);
+      const keys = examiner();
+      const plan = await capacityPlan(server, bucket, prefix);
+      await writeFile(
+        join(dir, 'bundle.json'),
+        planBundleText(server, bucket, prefix, keys.recipient, plan),
+        {
+          mode: 0o600,
+        },
+      );
+      const run = await cli(['run', '--config', 'bundle.json', '--root', root, '--json'], dir);
+      expect(run.stderr).not.toContain('triage-collect:');
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain(`pre-flight: presigned plan, expires ${plan.expiresAt}`);
+      const result = JSON.parse(run.stdout) as {
+        file: string;
+        manifestSha256: string;
+        sha256: string;
+        bytes: number;
+        receiptFile: string;
+        upload: { key: string; verified: boolean; sha256: string; size: number };
+      };
+      expect(result.upload).toMatchObject({
+        key: plan.key,
+        verified: true,
+        sha256: result.sha256,
+        size: result.bytes,
+      });
+
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: plan.key }));
+      const bytes = await object.Body?.transformToByteArray();
+      expect(bytes && Buffer.from(bytes).equals(await readFile(result.file))).toBe(true);
+      const contents = await readCollection(bytes as Uint8Array, { identities: [keys.identity] });
+      expect(contents.manifestSha256).toBe(result.manifestSha256);
+      const receipt = JSON.parse(await readFile(result.receiptFile, 'utf8')) as {
+        manifestSha256: string;
+        receipt: { key: string; verification: { method: string; sizeMatches: boolean } };
+      };
+      expect(receipt.manifestSha256).toBe(result.manifestSha256);
+      expect(receipt.receipt).toMatchObject({
+        key: plan.key,
+        verification: { method: 'head', sizeMatches: true },
+      });
+
+      // No pre-flight note: the plan's one object is all that was written.
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+      expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([plan.key]);
+
+      const everything = (await allOutputs(dir, run)) + JSON.stringify(contents.manifest);
+      for (const canary of planCanaries(plan)) expect(everything).not.toContain(canary);
+      expect(everything).not.toContain('X-Amz-Signature');
+    });
+
+    it('upload FILE sends a kept collection with the plan', async () => {
+      const dir = await workDir();
+      const root = await tinyRoot(dir);
+      const keys = examiner();
+      const plan = await capacityPlan(server, bucket, prefix);
+      await writeFile(
+        join(dir, 'bundle.json'),
+        planBundleText(server, bucket, prefix, keys.recipient, plan),
+        {
+          mode: 0o600,
+        },
+      );
+      const local = await cli(
+        ['run', '--config', 'bundle.json', '--root', root, '--no-upload', '--json', '--quiet'],
+        dir,
+      );
+      expect(local.code).toBe(0);
+      const kept = JSON.parse(local.stdout) as { file: string; manifestSha256: string };
+      const up = await cli(['upload', kept.file, '--config', 'bundle.json', '--json'], dir);
+      expect(up.stderr).not.toContain('triage-collect:');
+      expect(up.code).toBe(0);
+      const uploaded = JSON.parse(up.stdout) as { key: string; verified: boolean; resumed: boolean };
+      expect(uploaded).toMatchObject({ key: plan.key, verified: true, resumed: false });
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: plan.key }));
+      const bytes = await object.Body?.transformToByteArray();
+      expect(bytes && Buffer.from(bytes).equals(await readFile(kept.file))).toBe(true);
+      const sidecar = JSON.parse(await readFile(`${kept.file}.receipt.json`, 'utf8')) as {
+        manifestSha256: string;
+        receipt: { key: string } | null;
+      };
+      expect(sidecar).toMatchObject({ manifestSha256: kept.manifestSha256, receipt: { key: plan.key } });
+      expect((await readdir(dir)).filter((f) => f.endsWith('.journal'))).toEqual([]);
+
+      // The plan is single-use: its multipart upload is gone once completed, so a second upload fails and overwrites nothing.
+      const again = await cli(['upload', kept.file, '--config', 'bundle.json', '--quiet'], dir);
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toMatch(/^triage-collect: UploadPart part 1 on .* failed: .*\[[A-Z_]+\]$/m);
+      expect(again.stderr).not.toContain('X-Amz-Signature');
+      const still = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: plan.key }));
+      expect(
+        Buffer.from((await still.Body?.transformToByteArray()) ?? []).equals(await readFile(kept.file)),
+      ).toBe(true);
+      const everything = (await allOutputs(dir, up)) + local.stderr;
+      for (const canary of planCanaries(plan)) expect(everything).not.toContain(canary);
+    });
+  });
+}
+
+describePlanRun('minio');
+describePlanRun('moto');
 
 describe('upload failures keep the local file', () => {
   const minio = inject('triageServices').minio;

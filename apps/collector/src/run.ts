@@ -4,10 +4,19 @@ import { basename, resolve } from 'node:path';
 import type { ArtifactKind } from '@triage/artifact-schema';
 import { type CollectorError, collectLinux } from '@triage/collect-linux';
 import { TriageError, toTriageError } from '@triage/errors';
-import { createTransport, proxyFromEnv, type Transport, type UploadReceipt } from '@triage/s3-transport';
+import {
+  createTransport,
+  type PlanUploadOptions,
+  proxyFromEnv,
+  type Transport,
+  type UploadBody,
+  type UploadHandle,
+  type UploadReceipt,
+  uploadWithPlan,
+} from '@triage/s3-transport';
 import { type ConfigFlags, type Destination, type RunConfig, resolveConfig } from './config.js';
 import type { Deps } from './deps.js';
-import { preflight } from './preflight.js';
+import { checkExpiry, preflight } from './preflight.js';
 import { mb, Reporter } from './progress.js';
 import { Scrubber } from './scrub.js';
 import { sealRecords } from './seal.js';
@@ -68,9 +77,14 @@ function stampOf(date: Date): string {
     .replace(/\.\d+Z$/, 'Z');
 }
 
-/** Builds the transport for a destination; apps own real SDK clients. */
+/**
+ * Builds the transport for a destination with credentials; apps own real SDK clients.
+ *
+ * @throws TriageError `INTERNAL` for a destination with a presigned plan instead of credentials
+ */
 export function transportFor(destination: Destination, deps: Deps): Transport {
   const credentials = destination.credentials;
+  if (!credentials) throw new TriageError('INTERNAL', 'a presigned-plan destination has no transport');
   return createTransport({
     bucket: destination.bucket,
     region: destination.region,
@@ -79,6 +93,48 @@ export function transportFor(destination: Destination, deps: Deps): Transport {
     ...(destination.caBundle ? { ca: destination.caBundle } : {}),
     ...proxyFromEnv(deps.env, destination.endpoint),
     credentials: async () => credentials,
+  });
+}
+
+/**
+ * Checks that a presigned-plan destination can be used from here: the plan's
+ * requests go through Node's `fetch`, which takes neither a private CA nor the
+ * proxy variables.
+ *
+ * @throws TriageError `CONFIG_INVALID` for a plan bundle with `s3.ca_bundle`
+ */
+export function checkPlanDestination(
+  destination: Destination,
+  deps: Deps,
+  warn: (text: string) => void,
+): void {
+  if (destination.caBundle) {
+    throw new TriageError(
+      'CONFIG_INVALID',
+      'this bundle has a presigned upload plan and s3.ca_bundle, which plan uploads cannot use yet; ask the admin for a credentials bundle',
+    );
+  }
+  if (proxyFromEnv(deps.env, destination.endpoint).proxy !== undefined) {
+    warn('presigned plan uploads go direct: HTTPS_PROXY / HTTP_PROXY are not used for them');
+  }
+}
+
+/** Starts the upload of `body` with a destination's plan or credentials. */
+export function startDestinationUpload(
+  destination: Destination,
+  deps: Deps,
+  key: string,
+  body: UploadBody,
+  options: PlanUploadOptions & { readonly metadata: Readonly<Record<string, string>> },
+): UploadHandle {
+  if (destination.plan) {
+    // Content type and metadata were signed into the plan by the admin.
+    const { metadata: _signedByAdmin, ...planOptions } = options;
+    return uploadWithPlan(destination.plan, body, planOptions);
+  }
+  return transportFor(destination, deps).upload(key, body, {
+    ...options,
+    contentType: 'application/octet-stream',
   });
 }
 
@@ -104,10 +160,34 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
   const note = (line: string) => log.push(scrubber.text(line));
   const collectorErrors: CollectorError[] = [];
 
-  let transport: Transport | undefined;
   let key: string | undefined;
-  if (config.destination) {
-    transport = transportFor(config.destination, deps);
+  const expectedMs = (flags.expectMinutes ?? 15) * 60_000;
+  const plan = config.destination?.plan;
+  if (config.destination && plan) {
+    // No URL for a pre-flight write: check that the plan outlives the run instead.
+    key = plan.key;
+    try {
+      checkPlanDestination(config.destination, deps, (w) => report.warn(w));
+      checkExpiry(
+        [
+          ['presigned plan expires', new Date(plan.expiresAt)],
+          ['bundle expire', config.expiresAt],
+        ],
+        expectedMs,
+        deps.now(),
+      );
+    } catch (cause) {
+      const error = toTriageError(cause);
+      throw new TriageError(
+        error.code,
+        `pre-flight failed, nothing was collected: ${scrubber.text(error.message)}; ask the admin for a new bundle, or collect locally with --no-upload`,
+        { cause: error },
+      );
+    }
+    report.line(`pre-flight: presigned plan, expires ${plan.expiresAt}`);
+    note(`preflight: presigned plan for ${key}, expires ${plan.expiresAt}`);
+  } else if (config.destination) {
+    const transport = transportFor(config.destination, deps);
     key = `${config.destination.prefix}${name}.triage`;
     report.line(`pre-flight: writing a note to s3://${config.destination.bucket}/${key}.preflight`);
     try {
@@ -118,7 +198,7 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
         body: new TextEncoder().encode(
           `${JSON.stringify({ preflight: true, case: config.case, host: config.host, collector: COLLECTOR_VERSION, at: started.toISOString() })}\n`,
         ),
-        expectedMs: (flags.expectMinutes ?? 15) * 60_000,
+        expectedMs,
         bundleExpiresAt: config.expiresAt,
         now: deps.now,
         signal: deps.signal,
@@ -164,13 +244,13 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
 
+  const destination = config.destination;
   const tee = await teeToFileAndUpload(
     sealed.stream,
     file,
-    transport && key
+    destination && key
       ? (body) =>
-          (transport as Transport).upload(key as string, body, {
-            contentType: 'application/octet-stream',
+          startDestinationUpload(destination, deps, key as string, body, {
             metadata: {
               'triage-case': config.case,
               'triage-host': config.host,

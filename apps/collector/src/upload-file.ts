@@ -4,7 +4,7 @@ import { TriageError } from '@triage/errors';
 import { type ConfigFlags, resolveConfig } from './config.js';
 import type { Deps } from './deps.js';
 import { Reporter } from './progress.js';
-import { isVerified, transportFor } from './run.js';
+import { checkPlanDestination, isVerified, startDestinationUpload } from './run.js';
 import { Scrubber } from './scrub.js';
 
 /** Flags of `triage-collect upload`. */
@@ -30,8 +30,9 @@ export interface UploadResult {
  * `triage-collect upload FILE`: uploads a collection kept by an earlier run
  * whose upload failed. Resumable: a journal (`FILE.journal`) records the sent
  * parts, so running the command again continues where it stopped instead of
- * starting over. The object key is the prefix plus the file's name, written
- * with If-None-Match, so it never overwrites.
+ * starting over. The object key is the prefix plus the file's name (with a
+ * presigned-plan bundle: the plan's key), written with If-None-Match, so it
+ * never overwrites.
  *
  * @throws TriageError `NOT_FOUND` for a missing file, `USAGE` without a destination, the transport's codes
  */
@@ -56,21 +57,22 @@ export async function uploadFile(flags: UploadFlags, deps: Deps): Promise<Upload
   const destination = config.destination;
   if (!destination) throw new TriageError('USAGE', 'give --config bundle.json (or --bucket and --region)');
   const report = new Reporter(deps, scrubber, flags.quiet ?? false);
-  const key = `${destination.prefix}${basename(file)}`;
-  const receipt = await transportFor(destination, deps)
-    .upload(
-      key,
-      { path: file },
-      {
-        journal: `${file}.journal`,
-        contentType: 'application/octet-stream',
-        metadata: { 'triage-case': config.case, 'triage-host': config.host, 'triage-format': 'collection-1' },
-        ...(deps.signal ? { signal: deps.signal } : {}),
-        onProgress: (p) => report.transfer('upload', p.loaded, p.bytesPerSecond, size),
-        onWarning: (w) => report.warn(w),
-      },
-    )
-    .done();
+  // With a presigned plan the key is the plan's (the admin chose it); otherwise prefix + file name.
+  if (destination.plan) checkPlanDestination(destination, deps, (w) => report.warn(w));
+  const key = destination.plan?.key ?? `${destination.prefix}${basename(file)}`;
+  const receipt = await startDestinationUpload(
+    destination,
+    deps,
+    key,
+    { path: file },
+    {
+      journal: `${file}.journal`,
+      metadata: { 'triage-case': config.case, 'triage-host': config.host, 'triage-format': 'collection-1' },
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      onProgress: (p) => report.transfer('upload', p.loaded, p.bytesPerSecond, size),
+      onWarning: (w) => report.warn(w),
+    },
+  ).done();
   // Complete the sidecar the failed run left (it has the manifest hash), or start one.
   const receiptFile = `${file}.receipt.json`;
   const earlier = await readFile(receiptFile, 'utf8').then(

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { parseBundleText } from '@triage/bundle';
+import { TriageError } from '@triage/errors';
 import { type AuditReport, auditClient } from '@triage/provision';
 import type { Deps } from '../deps.js';
 import { adminIdentity } from '../identity.js';
@@ -19,7 +20,7 @@ export interface AuditFlags {
  * lifecycle, TLS-only, and what the uploader identity can do (evaluator),
  * plus a live probe with a bundle's short credential when given.
  *
- * @throws TriageError `NOT_FOUND` (unknown client), `CREDENTIALS_INVALID`, AWS errors
+ * @throws TriageError `NOT_FOUND` (unknown client), `USAGE` (a probe bundle with no credentials), `CREDENTIALS_INVALID`, AWS errors
  */
 export async function audit(flags: AuditFlags, deps: Deps, store: StateStore): Promise<AuditReport> {
   const state = await store.load(flags.client);
@@ -29,6 +30,12 @@ export async function audit(flags: AuditFlags, deps: Deps, store: StateStore): P
   let probe: { s3: S3Client; prefix: string } | undefined;
   if (flags.probeBundle) {
     const bundle = parseBundleText(await readFile(flags.probeBundle, 'utf8'), deps.now());
+    if (!bundle.credentials) {
+      throw new TriageError(
+        'USAGE',
+        `${flags.probeBundle} holds a presigned upload plan, not credentials; give a session-token or assume-role bundle to --probe-bundle`,
+      );
+    }
     probe = {
       s3: deps.aws.s3({
         region: bundle.s3.region,
