@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { DeleteBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { generateExaminerKeyPair } from '@triage/encryption';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { cli, serverAws, workDir } from './testing/support.js';
@@ -68,10 +69,24 @@ describe('triage-admin against moto', () => {
     expect(two.stateFile).toBeNull();
   });
 
-  it.each(['session-token', 'assume-role'])(
+  it.each(['session-token', 'assume-role', 'presigned'])(
     'issue --mode %s writes a 0600 bundle and a ledger line without secrets',
     async (mode) => {
       const out = join(dir, `bundle-${mode}`);
+      const s3 = new S3Client({
+        endpoint: moto.endpoint,
+        region: moto.region,
+        credentials: moto.credentials,
+        forcePathStyle: true,
+      });
+      const bucket = JSON.parse(await readFile(join(state, 'clients', `${client}.json`), 'utf8'))
+        .bucket as string;
+      if (mode === 'presigned') {
+        // Presigning starts the multipart upload with the minted token. moto applies every Deny of a
+        // bucket policy to object calls, and this endpoint is plain HTTP, so the TLS-only statement
+        // would refuse it (AWS is reached over HTTPS). Remove the policy here; setup puts it back below.
+        await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+      }
       const issued = await run(
         [
           'issue',
@@ -102,20 +117,42 @@ describe('triage-admin against moto', () => {
       expect((await stat(join(out, 'bundle.json'))).mode & 0o777).toBe(0o600);
       const bundle = JSON.parse(await readFile(join(out, 'bundle.json'), 'utf8')) as {
         s3: { prefix: string; bucket: string };
-        credentials: { access_key_id: string; secret_access_key: string; session_token: string };
+        credentials?: { access_key_id: string; secret_access_key: string; session_token: string };
+        upload_plan?: { key: string; maxSize: number; parts: { url: string }[] };
         recipients: string[];
       };
       expect(bundle.s3.prefix).toBe('IR-1/web-1/');
       expect(bundle.recipients).toEqual([examiner.recipient]);
-      expect(bundle.credentials.access_key_id).toBe(result.accessKeyId);
+      if (mode === 'presigned') {
+        // No credential reaches the host: only URLs for one object under the prefix.
+        expect(bundle.credentials).toBeUndefined();
+        expect(bundle.upload_plan?.key).toMatch(/^IR-1\/web-1\/web-1-\d{8}T\d{6}Z-[0-9a-f]{8}\.triage$/);
+        expect(bundle.upload_plan?.maxSize).toBe(1024 ** 3);
+        const signature = new URL(bundle.upload_plan?.parts[0]?.url ?? 'http://x/').searchParams.get(
+          'X-Amz-Signature',
+        );
+        expect(signature).toBeTruthy();
+        const ledgerText = await readFile(join(state, 'ledger.jsonl'), 'utf8');
+        expect(ledgerText).toContain(result.ledgerId);
+        expect(ledgerText).not.toContain(signature as string);
+        expect(issued.stdout).not.toContain(signature as string);
+        expect(await readFile(join(out, 'README.txt'), 'utf8')).toContain('no credential');
+        // setup repairs the drift it finds: the bucket policy comes back, and only that changes.
+        const repaired = await run(['setup', '--client', client, '--region', 'us-east-1', '--json']);
+        const steps = (JSON.parse(repaired.stdout) as { steps: { id: string; status: string }[] }).steps;
+        expect(steps.filter((st) => st.status !== 'ok').map((st) => st.id)).toEqual(['bucket-policy']);
+        return;
+      }
+      expect(bundle.credentials?.access_key_id).toBe(result.accessKeyId);
       // The ledger names the key and never holds the secret or the token.
       const ledger = await readFile(join(state, 'ledger.jsonl'), 'utf8');
       expect((await stat(join(state, 'ledger.jsonl'))).mode & 0o777).toBe(0o600);
       expect(ledger).toContain(result.ledgerId);
-      expect(ledger).not.toContain(bundle.credentials.secret_access_key);
-      expect(ledger).not.toContain(bundle.credentials.session_token);
-      expect(issued.stdout).not.toContain(bundle.credentials.secret_access_key);
-      expect(issued.stdout).not.toContain(bundle.credentials.session_token);
+      for (const secret of [bundle.credentials?.secret_access_key, bundle.credentials?.session_token]) {
+        expect(secret).toBeTruthy();
+        expect(ledger).not.toContain(secret);
+        expect(issued.stdout).not.toContain(secret);
+      }
     },
   );
 
@@ -149,7 +186,7 @@ describe('triage-admin against moto', () => {
       proof: { subject: string; decision: string }[];
     };
     expect(planned.dryRun).toBe(true);
-    expect(planned.entries).toHaveLength(2);
+    expect(planned.entries).toHaveLength(3);
     for (const row of planned.proof) {
       expect(row.decision).toBe(row.subject === 'new-credential' ? 'Allowed' : 'ExplicitlyDenied');
     }

@@ -22,9 +22,9 @@ export function operatorReadme(bundle: Bundle, mode: string): string {
 Client:  ${bundle.client}
 Case:    ${bundle.case} (${hostLine})
 Expires: ${bundle.expiresAt.toISOString()}   <- after this the bundle no longer works
-Mode:    ${mode} (write-only credentials for s3://${bundle.s3.bucket}/${bundle.s3.prefix})
+Mode:    ${mode} (${bundle.uploadPlan ? `a presigned upload of one object, s3://${bundle.s3.bucket}/${bundle.uploadPlan.key}, up to ${bundle.uploadPlan.maxSize} bytes; no credential` : `write-only credentials for s3://${bundle.s3.bucket}/${bundle.s3.prefix}`})
 
-bundle.json holds short-lived upload credentials. Keep it private (mode
+bundle.json holds short-lived upload credentials or presigned URLs. Keep it private (mode
 0600), do not e-mail it in clear, and delete it when you are done.
 
 On the host (as root, to see everything):

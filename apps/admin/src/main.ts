@@ -241,6 +241,10 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
             describe: 'assume-role confines the credentials to CASE/HOST/',
           })
           .option('mfa-code', { type: 'string', describe: 'the 6 digits (asked for when absent)' })
+          .option('max-size', {
+            type: 'string',
+            describe: 'presigned: the largest collection the plan takes (default 1GiB)',
+          })
           .option('recipient', {
             type: 'string',
             array: true,
@@ -261,6 +265,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
             ttl: args.ttl,
             mode: args.mode,
             mfaCode: args.mfaCode,
+            maxSize: args.maxSize,
             out: args.out,
             recipient: args.recipient,
             endpoint: args.endpoint,

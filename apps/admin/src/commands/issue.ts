@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { Bundle } from '@triage/bundle';
+import type { Bundle, BundleUploadPlan } from '@triage/bundle';
 import { TriageError } from '@triage/errors';
+import { createTransport } from '@triage/s3-transport';
 import {
   appendLedger,
   type IssuedCredentials,
@@ -10,7 +12,7 @@ import {
 } from '@triage/sts-broker';
 import { writeBundleFolder } from '../bundle-folder.js';
 import type { Deps } from '../deps.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration, parseSize } from '../duration.js';
 import { adminIdentity } from '../identity.js';
 import type { StateStore } from '../state.js';
 
@@ -23,6 +25,8 @@ export interface IssueFlags {
   readonly ttl?: string | undefined;
   readonly mode: 'session-token' | 'assume-role' | 'presigned';
   readonly mfaCode?: string | undefined;
+  /** presigned: the most bytes the collection may have; default 1GiB. */
+  readonly maxSize?: string | undefined;
   readonly out?: string | undefined;
   readonly recipient?: readonly string[] | undefined;
   readonly endpoint?: string | undefined;
@@ -47,7 +51,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const MFA = /^\d{6}$/;
 
 function checkTtl(mode: IssueFlags['mode'], seconds: number, roleMax: number): void {
-  const [min, max] = mode === 'session-token' ? [900, 129_600] : [900, Math.min(roleMax, 43_200)];
+  // Presigned URLs are signed with a GetSessionToken token and die with it.
+  const [min, max] = mode === 'assume-role' ? [900, Math.min(roleMax, 43_200)] : [900, 129_600];
   if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
     throw new TriageError(
       'USAGE',
@@ -84,16 +89,11 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
     if (!NAME.test(value))
       throw new TriageError('USAGE', `${flag} must be letters, digits, dot, dash or underscore`);
   }
-  if (flags.mode === 'presigned') {
-    throw new TriageError(
-      'USAGE',
-      '--mode presigned is not available yet: a presigned plan needs the collection size in advance; use session-token or assume-role',
-    );
-  }
+  const maxSize = parseSize(flags.maxSize ?? '1GiB');
   if (flags.mfaCode !== undefined && !MFA.test(flags.mfaCode)) {
     throw new TriageError('USAGE', 'malformed MFA code: give the 6 digits the device shows');
   }
-  const seconds = parseDuration(flags.ttl ?? (flags.mode === 'session-token' ? '24h' : '12h'));
+  const seconds = parseDuration(flags.ttl ?? (flags.mode === 'assume-role' ? '12h' : '24h'));
   checkTtl(flags.mode, seconds, state.roleMaxSessionSeconds);
   const recipients = flags.recipient && flags.recipient.length > 0 ? flags.recipient : state.recipients;
   if (recipients.length === 0) {
@@ -133,16 +133,8 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
   const code = await mfaCode(flags, deps, state.mfaSerial);
   const sts = deps.aws.sts({ ...adminTarget, credentials: state.uploaderKey });
   const issued: IssuedCredentials =
-    flags.mode === 'session-token'
-      ? await issueSessionToken({
-          sts,
-          mfaSerial: state.mfaSerial,
-          mfaCode: code,
-          durationSeconds: seconds,
-          scope: { bucket: state.bucket, prefix: '' },
-          now: deps.now,
-        })
-      : await issueAssumeRole({
+    flags.mode === 'assume-role'
+      ? await issueAssumeRole({
           sts,
           roleArn: state.roleArn,
           caseId: flags.case,
@@ -154,7 +146,16 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
           maxSessionDuration: state.roleMaxSessionSeconds,
           sourceIdentity: admin.name,
           now: deps.now,
+        })
+      : await issueSessionToken({
+          sts,
+          mfaSerial: state.mfaSerial,
+          mfaCode: code,
+          durationSeconds: seconds,
+          scope: { bucket: state.bucket, prefix: '' },
+          now: deps.now,
         });
+  // For presigned plans the token stays here: it signs the URLs, and revoking it kills them.
   const entry = ledgerEntryFor(issued, {
     client: state.client,
     issuer: admin.name,
@@ -163,26 +164,58 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
     userArn: state.uploaderUserArn,
   });
   await appendLedger(store.ledgerPath, entry);
-  const bundle: Bundle = {
+  const s3 = {
+    bucket: state.bucket,
+    prefix,
+    region: state.region,
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+  };
+  const base = {
     client: state.client,
     case: flags.case,
     host: flags.host,
     issuedAt: issued.issuedAt,
-    expiresAt: issued.expiration,
-    s3: {
-      bucket: state.bucket,
-      prefix,
-      region: state.region,
-      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-    },
-    credentials: {
-      accessKeyId: issued.accessKeyId,
-      secretAccessKey: issued.secretAccessKey,
-      sessionToken: issued.sessionToken,
-      expiration: issued.expiration,
-    },
+    s3,
     recipients,
   };
+  let bundle: Bundle;
+  if (flags.mode === 'presigned') {
+    const transport = createTransport({
+      bucket: state.bucket,
+      region: state.region,
+      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+      credentials: async () => ({
+        accessKeyId: issued.accessKeyId,
+        secretAccessKey: issued.secretAccessKey,
+        sessionToken: issued.sessionToken,
+        expiration: issued.expiration,
+      }),
+    });
+    const stamp = deps
+      .now()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+    const key = `${prefix}${flags.host}-${stamp}-${randomBytes(4).toString('hex')}.triage`;
+    const plan = await transport.presignUpload(key, {
+      maxSize,
+      expiresInSeconds: Math.min(seconds, 604_800),
+      contentType: 'application/octet-stream',
+      metadata: { 'triage-case': flags.case, 'triage-host': flags.host, 'triage-format': 'collection-1' },
+    });
+    bundle = { ...base, expiresAt: new Date(plan.expiresAt), uploadPlan: plan as BundleUploadPlan };
+  } else {
+    bundle = {
+      ...base,
+      expiresAt: issued.expiration,
+      credentials: {
+        accessKeyId: issued.accessKeyId,
+        secretAccessKey: issued.secretAccessKey,
+        sessionToken: issued.sessionToken,
+        expiration: issued.expiration,
+      },
+    };
+  }
   const written = await writeBundleFolder(bundleDir, bundle, flags.mode);
   return {
     client: state.client,
@@ -190,8 +223,13 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
     host: flags.host,
     mode: flags.mode,
     accessKeyId: issued.accessKeyId,
-    expiresAt: issued.expiration.toISOString(),
-    scope: issued.scope.prefix === '' ? { bucket: state.bucket, prefix: '(whole bucket)' } : issued.scope,
+    expiresAt: bundle.expiresAt.toISOString(),
+    scope:
+      flags.mode === 'presigned'
+        ? { bucket: state.bucket, prefix: bundle.uploadPlan?.key ?? prefix }
+        : issued.scope.prefix === ''
+          ? { bucket: state.bucket, prefix: '(whole bucket)' }
+          : issued.scope,
     bundleDir: written.dir,
     ledgerId: entry.id,
     dryRun: false,
