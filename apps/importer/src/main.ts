@@ -1,6 +1,17 @@
 import { existsSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type HostSummary, openCaseStore, report } from '@triage/case-store';
+import {
+  type CaseStore,
+  exportTimeline,
+  HIT_RULES,
+  type Hit,
+  type HitRule,
+  type HostSummary,
+  hits,
+  openCaseStore,
+  report,
+} from '@triage/case-store';
 import { exitCodeFor, formatCliError, TriageError } from '@triage/errors';
 import yargs from 'yargs';
 import type { Deps } from './deps.js';
@@ -45,6 +56,32 @@ function printReport(hosts: readonly HostSummary[], json: boolean, deps: Deps): 
       lines.push(`  ${k.kind.padEnd(20)} ${String(k.count).padStart(7)}${span}`);
     }
   }
+  deps.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function openExisting(dbFlag: string, deps: Deps): CaseStore {
+  const db = resolve(deps.cwd, dbFlag);
+  if (!existsSync(db)) {
+    throw new TriageError('NOT_FOUND', `Case database ${db} does not exist; import a collection first.`, {
+      context: { path: db },
+    });
+  }
+  return openCaseStore(db, { now: deps.now });
+}
+
+function printHits(found: readonly Hit[], json: boolean, deps: Deps): void {
+  if (json) {
+    deps.stdout.write(`${JSON.stringify({ hits: found })}\n`);
+    return;
+  }
+  if (found.length === 0) {
+    deps.stdout.write('no hits\n');
+    return;
+  }
+  const lines = found.map(
+    (h) =>
+      `${h.severity.toUpperCase().padEnd(6)} ${h.rule.padEnd(22)} ${h.case}/${h.host}  ${h.message}  [${h.kind} #${h.artifactId}]`,
+  );
   deps.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -107,17 +144,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       (y) => y,
       (args) => {
         debug = args.debug;
-        const db = resolve(deps.cwd, args.db);
-        if (!existsSync(db)) {
-          throw new TriageError(
-            'NOT_FOUND',
-            `Case database ${db} does not exist; import a collection first.`,
-            {
-              context: { path: db },
-            },
-          );
-        }
-        const store = openCaseStore(db, { now: deps.now });
+        const store = openExisting(args.db, deps);
         try {
           printReport(report(store), args.json, deps);
         } finally {
@@ -125,7 +152,70 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
         }
       },
     )
-    .demandCommand(1, `give a command: file or report; see ${PROGRAM} --help`)
+    .command(
+      'hits',
+      'built-in triage rules: uid-0 accounts, new login addresses, programs in temp folders, deleted executables, recent keys, odd listeners, ld.so.preload',
+      (y) =>
+        y.option('rule', {
+          type: 'string',
+          array: true,
+          choices: [...HIT_RULES],
+          describe: 'only these rules (default all)',
+        }),
+      (args) => {
+        debug = args.debug;
+        const store = openExisting(args.db, deps);
+        try {
+          const rules = args.rule as HitRule[] | undefined;
+          printHits(
+            hits(store, { now: deps.now, ...(rules && rules.length > 0 ? { rules } : {}) }),
+            args.json,
+            deps,
+          );
+        } finally {
+          store.close();
+        }
+      },
+    )
+    .command(
+      'export',
+      'a timeline of every timestamped artifact, JSONL in Timesketch fields or CSV',
+      (y) =>
+        y
+          .option('format', { choices: ['jsonl', 'csv'] as const, default: 'jsonl' as const })
+          .option('out', { type: 'string', describe: 'write here (mode 0600) instead of stdout' }),
+      async (args) => {
+        debug = args.debug;
+        const store = openExisting(args.db, deps);
+        const out = args.out ? resolve(deps.cwd, args.out) : undefined;
+        const file = out
+          ? await openFile(out, 'wx', 0o600).catch((cause: unknown) => {
+              store.close();
+              throw new TriageError(
+                'ALREADY_EXISTS',
+                `${out} exists or cannot be created; choose another --out`,
+                {
+                  cause,
+                  context: { path: out },
+                },
+              );
+            })
+          : undefined;
+        try {
+          const result = await exportTimeline(store, args.format, async (chunk) => {
+            if (file) await file.write(chunk);
+            else deps.stdout.write(chunk);
+          });
+          deps.stderr.write(
+            `exported ${result.rows} rows${result.skipped ? ` (${result.skipped} records without a time left out)` : ''}\n`,
+          );
+        } finally {
+          await file?.close();
+          store.close();
+        }
+      },
+    )
+    .demandCommand(1, `give a command: file, report, hits or export; see ${PROGRAM} --help`)
     .help();
   try {
     await cli.parseAsync([...argv], {}, (_error, _args, output) => {
