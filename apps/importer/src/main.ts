@@ -12,10 +12,11 @@ import {
   openCaseStore,
   report,
 } from '@triage/case-store';
-import { exitCodeFor, formatCliError, TriageError } from '@triage/errors';
+import { exitCodeFor, formatCliError, isErrorCode, TriageError } from '@triage/errors';
 import yargs from 'yargs';
 import type { Deps } from './deps.js';
 import { type ImportFileResult, importFile } from './import-file.js';
+import { pullCollections } from './pull-s3.js';
 import { IMPORTER_VERSION } from './version.js';
 
 const PROGRAM = 'triage-import';
@@ -139,6 +140,60 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       },
     )
     .command(
+      'pull',
+      'import every collection under an S3 prefix that is not imported yet (credentials from AWS_*)',
+      (y) =>
+        y
+          .option('bucket', { type: 'string', demandOption: true })
+          .option('prefix', {
+            type: 'string',
+            demandOption: true,
+            describe: 'e.g. IR-42/ (a case) or IR-42/web01/',
+          })
+          .option('region', { type: 'string', describe: 'default AWS_REGION, else us-east-1' })
+          .option('endpoint', { type: 'string', describe: 'S3-compatible endpoint URL' })
+          .option('force-path-style', { type: 'boolean', default: false })
+          .option('identity', { type: 'string', demandOption: true, describe: 'the examiner key file' })
+          .option('verify-key', { type: 'string', array: true, describe: 'trusted collector verify key' })
+          .option('examiner', { type: 'string', describe: 'who imports (default: $USER)' }),
+      async (args) => {
+        debug = args.debug;
+        const result = await pullCollections(
+          {
+            bucket: args.bucket,
+            prefix: args.prefix,
+            region: args.region ?? deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+            endpoint: args.endpoint,
+            forcePathStyle: args.forcePathStyle,
+            identity: args.identity,
+            db: args.db,
+            verifyKey: args.verifyKey,
+            examiner: args.examiner,
+          },
+          deps,
+        );
+        if (args.json) deps.stdout.write(`${JSON.stringify(result)}\n`);
+        else {
+          const lines = [
+            ...result.imported.map(
+              (i) => `imported ${i.key}: ${i.records} records, manifest sha256 ${i.manifestSha256 ?? '-'}`,
+            ),
+            ...result.skipped.map((k) => `skipped ${k}: already imported`),
+            ...result.failed.map((f) => `FAILED ${f.key}: ${f.message} [${f.code}]`),
+            `${result.imported.length} imported, ${result.skipped.length} skipped, ${result.failed.length} failed`,
+          ];
+          deps.stdout.write(`${lines.join('\n')}\n`);
+        }
+        const first = result.failed[0];
+        if (first) {
+          throw new TriageError(
+            isErrorCode(first.code) ? first.code : 'DATA_INVALID',
+            `${result.failed.length} collection(s) failed to import and nothing of them was written; first: ${first.key}`,
+          );
+        }
+      },
+    )
+    .command(
       'report',
       'per host: records per kind and their time span',
       (y) => y,
@@ -215,7 +270,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
         }
       },
     )
-    .demandCommand(1, `give a command: file, report, hits or export; see ${PROGRAM} --help`)
+    .demandCommand(1, `give a command: file, pull, report, hits or export; see ${PROGRAM} --help`)
     .help();
   try {
     await cli.parseAsync([...argv], {}, (_error, _args, output) => {

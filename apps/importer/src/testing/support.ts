@@ -18,13 +18,17 @@ export interface CliRun {
 }
 
 /** Runs `main` with captured output in `cwd`. */
-export async function cli(argv: readonly string[], cwd: string): Promise<CliRun> {
+export async function cli(
+  argv: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const deps: Deps = {
     stdout: { write: (t: string) => (stdout += t) },
     stderr: { write: (t: string) => (stderr += t), isTTY: false },
-    env: { USER: 'examiner-eve' },
+    env: { USER: 'examiner-eve', ...env },
     cwd,
     now: () => new Date('2026-11-24T09:00:00.000Z'),
   };
