@@ -1,7 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type {
   ArtifactRecord,
   LoginEvent,
@@ -13,63 +10,15 @@ import type {
 } from '@triage/artifact-schema';
 import { describe, expect, it } from 'vitest';
 import { commandPaths, suspiciousExecutablePath } from './hits.js';
-import {
-  type CaseStore,
-  type CollectionOpener,
-  type Hit,
-  type HitRule,
-  hits,
-  importCollection,
-  openCaseStore,
-} from './index.js';
+import { type CaseStore, type Hit, type HitRule, hits } from './index.js';
+import { type StandInCollection, storeWith as storeWithStandIns } from './testing/stand-in.js';
 
 const at = '2026-11-23T16:00:00.000Z';
 const endedAt = '2026-11-23T16:05:00.000Z';
 
-/** Stands in for a sealed collection: JSON of the header fields and records. */
-interface Fake {
-  readonly collection_id: string;
-  readonly host?: string;
-  readonly ended_at?: string;
-  readonly records: readonly ArtifactRecord[];
-}
-
-/** A stand-in for openCollection, as in store.test.ts: the "sealed bytes" are JSON of a {@link Fake}. */
-const open: CollectionOpener = async (source) => {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of source) chunks.push(chunk);
-  const f = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Fake;
-  const counts: Record<string, number> = {};
-  for (const r of f.records) counts[r.kind] = (counts[r.kind] ?? 0) + 1;
-  return {
-    header: { collection_id: f.collection_id, case: 'IR-1', host: f.host ?? 'ws-17', started_at: at },
-    async *records() {
-      yield* f.records;
-    },
-    finish: async () => ({
-      manifest: { ended_at: f.ended_at ?? endedAt, record_count: f.records.length, counts },
-      manifestSha256: 'ab'.repeat(32),
-      signature: null,
-    }),
-    cancel: async () => undefined,
-  };
-};
-
-async function storeWith(...collections: Fake[]): Promise<CaseStore> {
-  const store = openCaseStore(join(await mkdtemp(join(tmpdir(), 'case-hits-')), 'case.sqlite'), {
-    now: () => new Date(at),
-  });
-  for (const f of collections) {
-    await importCollection(store, {
-      source: new TextEncoder().encode(JSON.stringify(f)),
-      custody: { kind: 'file', path: `/evidence/${f.collection_id}.triage` },
-      identities: ['key'],
-      examiner: 'eve',
-      open,
-    });
-  }
-  return store;
-}
+type Fake = StandInCollection;
+const storeWith = (...collections: Fake[]): Promise<CaseStore> =>
+  storeWithStandIns({ now: () => new Date(at) }, ...collections);
 
 const base = { source: '/test', collected_at: at } as const;
 
