@@ -21,7 +21,7 @@ const CANARY_TOKEN = `CANARYTOKEN${'FwoGZXIvYXdzEJr//////////wEaDOn0'.repeat(12)
 
 function issued(mode: 'session-token' | 'assume-role'): IssuedCredentials {
   const common = {
-    accessKeyId: 'ASIACANARY0000000001',
+    accessKeyId: 'ASIAEXAMPLECANARY001',
     secretAccessKey: CANARY_SECRET,
     sessionToken: CANARY_TOKEN,
     expiration: new Date('2026-11-23T19:00:02.000Z'),
@@ -61,7 +61,7 @@ describe('ledgerEntryFor', () => {
       type: 'issue',
       id: 'e1',
       mode: 'assume-role',
-      accessKeyId: 'ASIACANARY0000000001',
+      accessKeyId: 'ASIAEXAMPLECANARY001',
       scope: { bucket: BUCKET, prefix: 'IR-1/web-1/' },
       case: 'IR-1',
       host: 'web-1',
@@ -150,7 +150,7 @@ describe('appendLedger and readLedger', () => {
       expect(bytes.includes(Buffer.from(canary))).toBe(false);
     }
     // The access key id is not secret and is there: the grep looks at the right file.
-    expect(bytes.includes(Buffer.from('ASIACANARY0000000001'))).toBe(true);
+    expect(bytes.includes(Buffer.from('ASIAEXAMPLECANARY001'))).toBe(true);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(bytes.toString('utf8').split('\n')).toHaveLength(3);
   });

@@ -371,8 +371,8 @@ describe('applyRevocation', () => {
   const role = issueEntry({ issuedAt: at('18:20:00') });
   const token = issueEntry({ issuedAt: at('18:25:00'), mode: 'session-token' });
   const keys = [
-    { id: 'AKIAACTIVE0000000001', status: 'Active' as const },
-    { id: 'AKIAINACTIVE00000002', status: 'Inactive' as const },
+    { id: 'AKIAEXAMPLEACTIVE001', status: 'Active' as const },
+    { id: 'AKIAEXAMPLEINACTIV02', status: 'Inactive' as const },
   ];
 
   it('puts the deny on the role and the user, deactivates active keys, and returns valid revoke entries', async () => {
@@ -401,7 +401,7 @@ describe('applyRevocation', () => {
     });
     expect(calls[3]?.input).toEqual({
       UserName: 'triage-uploader',
-      AccessKeyId: 'AKIAACTIVE0000000001',
+      AccessKeyId: 'AKIAEXAMPLEACTIVE001',
       Status: 'Inactive',
     });
     expect(result.steps.map((s) => [s.action, s.outcome])).toEqual([
@@ -426,7 +426,7 @@ describe('applyRevocation', () => {
       targetKind: 'user',
       target: USER_ARN,
       scope: { entries: [token.id] },
-      deactivatedKeys: { userName: 'triage-uploader', accessKeyIds: ['AKIAACTIVE0000000001'] },
+      deactivatedKeys: { userName: 'triage-uploader', accessKeyIds: ['AKIAEXAMPLEACTIVE001'] },
     });
   });
 
@@ -450,13 +450,13 @@ describe('applyRevocation', () => {
         {
           action: 'UpdateAccessKey',
           name: 'triage-uploader',
-          accessKeyId: 'AKIAACTIVE0000000001',
+          accessKeyId: 'AKIAEXAMPLEACTIVE001',
           outcome: 'dry-run',
         },
         {
           action: 'UpdateAccessKey',
           name: 'triage-uploader',
-          accessKeyId: 'AKIAINACTIVE00000002',
+          accessKeyId: 'AKIAEXAMPLEINACTIV02',
           outcome: 'already-inactive',
         },
       ],
@@ -471,12 +471,12 @@ describe('applyRevocation', () => {
       page += 1;
       return page === 1
         ? {
-            AccessKeyMetadata: [{ AccessKeyId: 'AKIAPAGEONE000000001', Status: 'Active' }],
+            AccessKeyMetadata: [{ AccessKeyId: 'AKIAEXAMPLEPAGEONE01', Status: 'Active' }],
             IsTruncated: true,
             Marker: 'm1',
           }
         : {
-            AccessKeyMetadata: [{ AccessKeyId: 'AKIAPAGETWO000000002', Status: 'Active' }],
+            AccessKeyMetadata: [{ AccessKeyId: 'AKIAEXAMPLEPAGETWO02', Status: 'Active' }],
             IsTruncated: false,
           };
     });
@@ -491,7 +491,7 @@ describe('applyRevocation', () => {
     ]);
     expect(
       calls.filter((c) => c.command === 'UpdateAccessKeyCommand').map((c) => c.input.AccessKeyId),
-    ).toEqual(['AKIAPAGEONE000000001', 'AKIAPAGETWO000000002']);
+    ).toEqual(['AKIAEXAMPLEPAGEONE01', 'AKIAEXAMPLEPAGETWO02']);
   });
 
   it('translates IAM errors, and says how many steps were done', async () => {
