@@ -119,20 +119,24 @@ export function checkPlanDestination(
   }
 }
 
-/** Starts the upload of `body` with a destination's plan or credentials. */
+/**
+ * Starts the upload of `body` with a destination's plan or credentials,
+ * reusing `transport` (the pre-flight's) when given.
+ */
 export function startDestinationUpload(
   destination: Destination,
   deps: Deps,
   key: string,
   body: UploadBody,
   options: PlanUploadOptions & { readonly metadata: Readonly<Record<string, string>> },
+  transport?: Transport,
 ): UploadHandle {
   if (destination.plan) {
     // Content type and metadata were signed into the plan by the admin.
     const { metadata: _signedByAdmin, ...planOptions } = options;
     return uploadWithPlan(destination.plan, body, planOptions);
   }
-  return transportFor(destination, deps).upload(key, body, {
+  return (transport ?? transportFor(destination, deps)).upload(key, body, {
     ...options,
     contentType: 'application/octet-stream',
   });
@@ -161,6 +165,8 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
   const collectorErrors: CollectorError[] = [];
 
   let key: string | undefined;
+  // One client for the pre-flight and the upload.
+  let transport: Transport | undefined;
   const expectedMs = (flags.expectMinutes ?? 15) * 60_000;
   const plan = config.destination?.plan;
   if (config.destination && plan) {
@@ -187,7 +193,7 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
     report.line(`pre-flight: presigned plan, expires ${plan.expiresAt}`);
     note(`preflight: presigned plan for ${key}, expires ${plan.expiresAt}`);
   } else if (config.destination) {
-    const transport = transportFor(config.destination, deps);
+    transport = transportFor(config.destination, deps);
     key = `${config.destination.prefix}${name}.triage`;
     report.line(`pre-flight: writing a note to s3://${config.destination.bucket}/${key}.preflight`);
     try {
@@ -250,16 +256,23 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
     file,
     destination && key
       ? (body) =>
-          startDestinationUpload(destination, deps, key as string, body, {
-            metadata: {
-              'triage-case': config.case,
-              'triage-host': config.host,
-              'triage-format': 'collection-1',
+          startDestinationUpload(
+            destination,
+            deps,
+            key as string,
+            body,
+            {
+              metadata: {
+                'triage-case': config.case,
+                'triage-host': config.host,
+                'triage-format': 'collection-1',
+              },
+              ...(deps.signal ? { signal: deps.signal } : {}),
+              onProgress: (p) => report.transfer('upload', p.loaded, p.bytesPerSecond),
+              onWarning: (w) => report.warn(w),
             },
-            ...(deps.signal ? { signal: deps.signal } : {}),
-            onProgress: (p) => report.transfer('upload', p.loaded, p.bytesPerSecond),
-            onWarning: (w) => report.warn(w),
-          })
+            transport,
+          )
       : undefined,
   );
   const { manifest, manifestSha256 } = await sealed.manifest;

@@ -117,11 +117,12 @@ export async function setup(flags: SetupFlags, deps: Deps, store: StateStore): P
     ...(uploaderKey ? { uploaderKey } : {}),
     recipients,
     createdAt: earlier?.createdAt ?? now,
-    updatedAt: earlier?.updatedAt ?? now,
+    updatedAt: now,
   };
   const same =
     earlier !== undefined &&
     JSON.stringify({ ...earlier, updatedAt: '' }) === JSON.stringify({ ...state, updatedAt: '' });
-  const stateFile = same ? null : await store.save({ ...state, updatedAt: now });
+  // A second run that changes nothing leaves the state file as it was.
+  const stateFile = same ? null : await store.save(state);
   return { plan, result, stateFile, mfaPng, warnings };
 }
