@@ -253,6 +253,32 @@ describe('usage errors', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('refuses an --out whose receipt from an earlier run is still there, before collecting', async () => {
+    const dir = await workDir();
+    const root = await tinyRoot(dir);
+    await writeFile(join(dir, 'c.triage.receipt.json'), '{}');
+    const run = await cli(
+      [
+        'run',
+        '--no-upload',
+        '--root',
+        root,
+        '--out',
+        'c.triage',
+        '--recipient',
+        examiner().recipient,
+        '--case',
+        'c',
+      ],
+      dir,
+    );
+    expect(run.code).toBe(73);
+    expect(run.stderr).toMatch(
+      /c\.triage\.receipt\.json exists; choose another --out or move it away \[ALREADY_EXISTS\]\n$/,
+    );
+    expect((await readdir(dir)).sort()).toEqual(['c.triage.receipt.json', 'root']);
+  });
+
   it('--debug adds the stack', async () => {
     const dir = await workDir();
     const run = await cli(['run', '--no-upload', '--case', 'c', '--debug'], dir);

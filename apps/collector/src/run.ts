@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { access, rm, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { ArtifactKind } from '@triage/artifact-schema';
 import { type CollectorError, collectLinux } from '@triage/collect-linux';
@@ -160,6 +160,19 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
   const started = deps.now();
   const name = `${config.host}-${stampOf(started)}-${randomBytes(4).toString('hex')}`;
   const file = resolve(deps.cwd, flags.out ?? `${name}.triage`);
+  // Refuse before collecting, not after a successful upload, when an earlier run's files are in the way.
+  for (const existing of [file, `${file}.receipt.json`]) {
+    if (
+      await access(existing).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      throw new TriageError('ALREADY_EXISTS', `${existing} exists; choose another --out or move it away`, {
+        context: { path: existing },
+      });
+    }
+  }
   const log: string[] = [];
   const note = (line: string) => log.push(scrubber.text(line));
   const collectorErrors: CollectorError[] = [];
