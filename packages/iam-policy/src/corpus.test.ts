@@ -26,17 +26,97 @@ const corpus = JSON.parse(
   cases: Case[];
 };
 
-describe('IAM corpus', () => {
-  it('has both outcomes for every operator it covers', () => {
-    const byOperator = new Map<string, Set<Decision>>();
-    for (const c of corpus.cases) {
-      const op = /^(\S+) /.exec(c.name)?.[1];
-      if (op && /^(For|String|Numeric|Date|Bool|Binary|Ip|NotIp|Arn|Null)/.test(op)) {
-        byOperator.set(op, (byOperator.get(op) ?? new Set()).add(c.expected));
+/**
+ * Every condition operator in the IAM User Guide's condition operator
+ * reference (reference_policies_elements_condition_operators.html), each
+ * also with IfExists, plus Null and the set operators of
+ * reference_policies_condition-single-vs-multi-valued-context-keys.html.
+ */
+const BASE_OPERATORS = [
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+  'NumericEquals',
+  'NumericNotEquals',
+  'NumericLessThan',
+  'NumericLessThanEquals',
+  'NumericGreaterThan',
+  'NumericGreaterThanEquals',
+  'DateEquals',
+  'DateNotEquals',
+  'DateLessThan',
+  'DateLessThanEquals',
+  'DateGreaterThan',
+  'DateGreaterThanEquals',
+  'Bool',
+  'BinaryEquals',
+  'IpAddress',
+  'NotIpAddress',
+  'ArnEquals',
+  'ArnLike',
+  'ArnNotEquals',
+  'ArnNotLike',
+];
+const DOCUMENTED_OPERATORS = [
+  ...BASE_OPERATORS,
+  ...BASE_OPERATORS.map((op) => `${op}IfExists`),
+  'Null',
+  ...['ForAllValues:', 'ForAnyValue:'].flatMap((q) =>
+    ['StringEquals', 'StringEqualsIgnoreCase', 'StringLike', 'StringNotEquals', 'StringNotLike'].map(
+      (op) => q + op,
+    ),
+  ),
+];
+
+type Outcome = 'Allowed' | 'denied';
+
+/**
+ * For each operator a case's policies use, and whether the request carries
+ * the key it tests, the outcomes the corpus expects: read from the policy
+ * documents themselves, not from the case names.
+ */
+function outcomesByOperatorAndKey(cases: readonly Case[]): Map<string, Set<Outcome>> {
+  const seen = new Map<string, Set<Outcome>>();
+  for (const c of cases) {
+    const present = new Set(Object.keys(c.request.context ?? {}).map((k) => k.toLowerCase()));
+    const outcome: Outcome = c.expected === 'Allowed' ? 'Allowed' : 'denied';
+    const docs = Object.values(c.policies as Record<string, unknown>).flatMap((v) =>
+      Array.isArray(v) ? v : [v],
+    ) as { Statement?: unknown }[];
+    for (const doc of docs) {
+      const statements = [doc?.Statement ?? []].flat() as {
+        Condition?: Record<string, Record<string, unknown>>;
+      }[];
+      for (const st of statements) {
+        for (const [op, block] of Object.entries(st?.Condition ?? {})) {
+          for (const key of Object.keys(block)) {
+            const label = `${op} (key ${present.has(key.toLowerCase()) ? 'present' : 'missing'})`;
+            seen.set(label, (seen.get(label) ?? new Set()).add(outcome));
+          }
+        }
       }
     }
-    expect(byOperator.size).toBeGreaterThanOrEqual(40);
-    for (const [op, outcomes] of byOperator) expect(outcomes.size, op).toBeGreaterThanOrEqual(2);
+  }
+  return seen;
+}
+
+describe('IAM corpus', () => {
+  it('has an Allowed and a denied case for every documented operator, with the key present and missing', () => {
+    const seen = outcomesByOperatorAndKey(corpus.cases);
+    const lacking: string[] = [];
+    for (const op of DOCUMENTED_OPERATORS) {
+      for (const key of ['present', 'missing']) {
+        const label = `${op} (key ${key})`;
+        const outcomes = seen.get(label);
+        if (!outcomes || outcomes.size < 2)
+          lacking.push(`${label}: ${[...(outcomes ?? [])].join(', ') || 'no case'}`);
+      }
+    }
+    expect(lacking).toEqual([]);
+    expect(corpus.cases.length).toBeGreaterThanOrEqual(300);
   });
 
   it.each(corpus.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
