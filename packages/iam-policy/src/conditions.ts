@@ -103,19 +103,36 @@ function parseDate(text: string): number {
   return Date.parse(text);
 }
 
-function ipToBigInt(text: string): { value: bigint; bits: number } | undefined {
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
-    const parts = text.split('.').map(Number);
-    if (parts.some((p) => p > 255)) return undefined;
-    return { value: parts.reduce((acc, p) => (acc << 8n) | BigInt(p), 0n), bits: 32 };
+interface Address {
+  /** IPv4 as a number (exact up to 2^32); IPv6 as a bigint. */
+  readonly value: number | bigint;
+  readonly bits: 32 | 128;
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function ipv4(text: string): number | undefined {
+  const m = IPV4.exec(text);
+  if (!m) return undefined;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const part = Number(m[i]);
+    if (part > 255) return undefined;
+    value = value * 256 + part;
   }
+  return value;
+}
+
+function parseAddress(text: string): Address | undefined {
+  const v4 = ipv4(text);
+  if (v4 !== undefined) return { value: v4, bits: 32 };
   if (!text.includes(':')) return undefined;
   let address = text;
-  const v4 = /(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
-  if (v4) {
-    const tail = ipToBigInt(v4[1] as string);
-    if (!tail) return undefined;
-    address = `${address.slice(0, -(v4[1] as string).length)}${((tail.value >> 16n) & 0xffffn).toString(16)}:${(tail.value & 0xffffn).toString(16)}`;
+  const embedded = /(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
+  if (embedded) {
+    const tail = ipv4(embedded[1] as string);
+    if (tail === undefined) return undefined;
+    address = `${address.slice(0, -(embedded[1] as string).length)}${Math.floor(tail / 65536).toString(16)}:${(tail % 65536).toString(16)}`;
   }
   const halves = address.split('::');
   if (halves.length > 2) return undefined;
@@ -132,16 +149,48 @@ function ipToBigInt(text: string): { value: bigint; bits: number } | undefined {
   return { value, bits: 128 };
 }
 
+interface Network {
+  readonly address: Address;
+  readonly prefix: number;
+}
+
+/** Parsed CIDRs from policies (few, repeated across evaluations); bounded against hostile input. */
+const networks = new Map<string, Network | null>();
+
+function parseNetwork(cidr: string): Network | null {
+  const cached = networks.get(cidr);
+  if (cached !== undefined) return cached;
+  const slash = cidr.indexOf('/');
+  const address = parseAddress(slash < 0 ? cidr : cidr.slice(0, slash));
+  let network: Network | null = null;
+  if (address) {
+    const prefix = slash < 0 ? address.bits : Number(cidr.slice(slash + 1));
+    if (
+      Number.isInteger(prefix) &&
+      prefix >= 0 &&
+      prefix <= address.bits &&
+      (slash < 0 || cidr.length > slash + 1)
+    )
+      network = { address, prefix };
+  }
+  if (networks.size > 4096) networks.clear();
+  networks.set(cidr, network);
+  return network;
+}
+
 /** Whether `ip` is inside `cidr` (IPv4 or IPv6; a bare address is a /32 or /128). */
 export function cidrContains(cidr: string, ip: string): boolean {
-  const [network = '', prefixText] = cidr.split('/');
-  const net = ipToBigInt(network);
-  const address = ipToBigInt(ip);
-  if (!net || !address || net.bits !== address.bits) return false;
-  const prefix = prefixText === undefined ? net.bits : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > net.bits) return false;
-  const shift = BigInt(net.bits - prefix);
-  return net.value >> shift === address.value >> shift;
+  const net = parseNetwork(cidr);
+  if (!net) return false;
+  const address = parseAddress(ip);
+  if (!address || net.address.bits !== address.bits) return false;
+  const shift = net.address.bits - net.prefix;
+  if (net.address.bits === 32) {
+    const size = 2 ** shift;
+    return Math.floor((net.address.value as number) / size) === Math.floor((address.value as number) / size);
+  }
+  const s = BigInt(shift);
+  return (net.address.value as bigint) >> s === (address.value as bigint) >> s;
 }
 
 function arnMatches(pattern: string, arn: string): boolean {
@@ -205,7 +254,7 @@ export function conditionHolds(
     op.family === 'StringLike' ||
     op.family === 'Arn';
   let wanted = policyValues;
-  if (substitutes) {
+  if (substitutes && version === '2012-10-17' && policyValues.some((v) => v.includes('${'))) {
     const resolvedValues: string[] = [];
     for (const v of policyValues) {
       const resolved = substitute(v, context, version);
@@ -218,21 +267,36 @@ export function conditionHolds(
     }
     wanted = resolvedValues;
   }
-  const matchesAny = (requestValue: string) => wanted.some((v) => valueMatches(op, v, requestValue));
-  const ok = (requestValue: string) => (op.negated ? !matchesAny(requestValue) : matchesAny(requestValue));
 
   if (op.set === 'ForAllValues') {
-    if (requestValues.length === 0) return true;
-    return requestValues.every(ok);
+    for (const requestValue of requestValues) if (!valueOk(op, wanted, requestValue)) return false;
+    return true; // also for a missing or empty key
   }
   if (op.set === 'ForAnyValue') {
     // false for a missing or empty key, IfExists or not: AWS denies with
     // ForAnyValue:StringEqualsIfExists when the request lacks the key (re:Post QU9HFmDzP0QGuU-fd7rS6B7w).
-    if (requestValues.length === 0) return false;
-    return requestValues.some(ok);
+    for (const requestValue of requestValues) if (valueOk(op, wanted, requestValue)) return true;
+    return false;
   }
   if (raw === undefined) return op.ifExists || op.negated;
-  return op.negated ? requestValues.every(ok) : requestValues.some(ok);
+  if (op.negated) {
+    for (const requestValue of requestValues) if (!valueOk(op, wanted, requestValue)) return false;
+    return true;
+  }
+  for (const requestValue of requestValues) if (valueOk(op, wanted, requestValue)) return true;
+  return false;
+}
+
+/** One request value against the policy's values: ORed, or NOR for a negated operator. */
+function valueOk(op: Operator, wanted: readonly string[], requestValue: string): boolean {
+  let any = false;
+  for (const v of wanted) {
+    if (valueMatches(op, v, requestValue)) {
+      any = true;
+      break;
+    }
+  }
+  return op.negated ? !any : any;
 }
 
 /** Whether a whole condition block holds: every operator, every key. */
@@ -241,11 +305,13 @@ export function conditionBlockHolds(
   context: RequestContext,
   version: string,
 ): boolean {
-  for (const [name, keys] of Object.entries(block)) {
+  // for…in rather than Object.entries: no arrays per evaluation
+  for (const name in block) {
     const op = parseOperator(name);
     if (!op) return false; // rejected at parse; defensive
-    for (const [key, values] of Object.entries(keys)) {
-      if (!conditionHolds(op, key, values, context, version)) return false;
+    const keys = block[name] as Readonly<Record<string, readonly string[]>>;
+    for (const key in keys) {
+      if (!conditionHolds(op, key, keys[key] as readonly string[], context, version)) return false;
     }
   }
   return true;

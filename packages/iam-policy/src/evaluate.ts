@@ -143,6 +143,26 @@ function notPrincipalExempts(
   return listed.includes(p.arn) && accountListed && (p.roleArn === undefined || listed.includes(p.roleArn));
 }
 
+const EMPTY_CONTEXT: RequestContext = Object.freeze({});
+
+function anyResourceMatches(
+  patterns: readonly string[],
+  resource: string,
+  context: RequestContext,
+  version: string,
+): boolean {
+  for (const pattern of patterns) {
+    const resolved = substitute(pattern, context, version);
+    if (resolved !== undefined && matchSubstituted(resolved, resource)) return true;
+  }
+  return false;
+}
+
+function anyActionMatches(patterns: readonly string[], action: string): boolean {
+  for (const pattern of patterns) if (actionMatches(pattern, action)) return true;
+  return false;
+}
+
 function statementApplies(
   statement: Statement,
   policy: Policy,
@@ -150,16 +170,20 @@ function statementApplies(
   withPrincipal: boolean,
   hasBoundary: boolean,
 ): false | PrincipalMatch | true {
-  const context = request.context ?? {};
-  if (statement.action && !statement.action.some((a) => actionMatches(a, request.action))) return false;
-  if (statement.notAction?.some((a) => actionMatches(a, request.action))) return false;
-  const resourceMatches = (patterns: readonly string[]) =>
-    patterns.some((pattern) => {
-      const resolved = substitute(pattern, context, policy.version);
-      return resolved !== undefined && matchSubstituted(resolved, request.resource);
-    });
-  if (statement.resource && !resourceMatches(statement.resource)) return false;
-  if (statement.notResource && resourceMatches(statement.notResource)) return false;
+  // Plain loops, no closures: this runs for every statement of every evaluation.
+  if (statement.action && !anyActionMatches(statement.action, request.action)) return false;
+  if (statement.notAction && anyActionMatches(statement.notAction, request.action)) return false;
+  const context = request.context ?? EMPTY_CONTEXT;
+  if (
+    statement.resource &&
+    !anyResourceMatches(statement.resource, request.resource, context, policy.version)
+  )
+    return false;
+  if (
+    statement.notResource &&
+    anyResourceMatches(statement.notResource, request.resource, context, policy.version)
+  )
+    return false;
   let grant: true | PrincipalMatch = true;
   if (withPrincipal) {
     if (statement.principal) {
@@ -189,6 +213,9 @@ interface KindResult {
 
 const NOTHING: KindResult = Object.freeze({ denies: [], allows: [], direct: false, exact: false });
 
+const NONE: readonly DecidingStatement[] = Object.freeze([]);
+const NO_LEVELS: readonly KindResult[] = Object.freeze([]);
+
 function scan(
   kind: keyof PolicySet,
   policies: readonly Policy[] | undefined,
@@ -196,32 +223,32 @@ function scan(
   hasBoundary: boolean,
 ): KindResult {
   if (policies === undefined || policies.length === 0) return NOTHING;
-  const denies: DecidingStatement[] = [];
-  const allows: DecidingStatement[] = [];
+  // Lists are made only when a statement applies: most evaluations match few.
+  let denies: DecidingStatement[] | undefined;
+  let allows: DecidingStatement[] | undefined;
   let direct = false;
   let exact = false;
+  const withPrincipal = kind === 'resource' || kind === 'rcps';
   for (const policy of policies) {
     for (const statement of policy.statements) {
-      const applies = statementApplies(
-        statement,
-        policy,
-        request,
-        kind === 'resource' || kind === 'rcps',
-        hasBoundary,
-      );
+      const applies = statementApplies(statement, policy, request, withPrincipal, hasBoundary);
       if (!applies) continue;
       const entry: DecidingStatement = statement.sid
         ? { kind, origin: statement.origin, sid: statement.sid, effect: statement.effect }
         : { kind, origin: statement.origin, effect: statement.effect };
-      if (statement.effect === 'Deny') denies.push(entry);
-      else {
+      if (statement.effect === 'Deny') {
+        denies ??= [];
+        denies.push(entry);
+      } else {
+        allows ??= [];
         allows.push(entry);
         if (applies === 'exact' || applies === 'role') direct = true;
         if (applies === 'exact') exact = true;
       }
     }
   }
-  return { denies, allows, direct, exact };
+  if (denies === undefined && allows === undefined) return NOTHING;
+  return { denies: denies ?? NONE, allows: allows ?? NONE, direct, exact };
 }
 
 /**
@@ -231,29 +258,34 @@ function scan(
  */
 export function evaluate(request: EvaluationRequest, policies: PolicySet): Evaluation {
   const hasBoundary = policies.boundary !== undefined && policies.boundary.length > 0;
-  const results = {
-    identity: scan('identity', policies.identity, request, hasBoundary),
-    resource: scan('resource', policies.resource, request, hasBoundary),
-    boundary: scan('boundary', policies.boundary, request, hasBoundary),
-    session: scan('session', policies.session, request, hasBoundary),
-  };
+  const identityResult = scan('identity', policies.identity, request, hasBoundary);
+  const resourceResult = scan('resource', policies.resource, request, hasBoundary);
+  const boundaryResult = scan('boundary', policies.boundary, request, hasBoundary);
+  const sessionResult = scan('session', policies.session, request, hasBoundary);
   const scpLevels = policies.scps
     ? policies.scps.map((level) => scan('scps', level, request, hasBoundary))
-    : [];
+    : NO_LEVELS;
   const rcpLevels = policies.rcps
     ? policies.rcps.map((level) => scan('rcps', level, request, hasBoundary))
-    : [];
-  const denies: DecidingStatement[] = [];
-  for (const result of [results.identity, results.resource, results.boundary, results.session]) {
-    if (result.denies.length > 0) denies.push(...result.denies);
-  }
-  for (const level of scpLevels) denies.push(...level.denies);
-  for (const level of rcpLevels) denies.push(...level.denies);
-  if (denies.length > 0) {
+    : NO_LEVELS;
+  let denies: DecidingStatement[] | undefined;
+  const collect = (result: KindResult): void => {
+    if (result.denies.length === 0) return;
+    denies ??= [];
+    denies.push(...result.denies);
+  };
+  collect(identityResult);
+  collect(resourceResult);
+  collect(boundaryResult);
+  collect(sessionResult);
+  for (const level of scpLevels) collect(level);
+  for (const level of rcpLevels) collect(level);
+  if (denies !== undefined) {
+    const found: readonly DecidingStatement[] = denies;
     return {
       decision: 'ExplicitlyDenied',
-      statements: denies,
-      reason: `explicitly denied by ${denies.map((d) => d.sid ?? d.origin).join(', ')}`,
+      statements: found,
+      reason: `explicitly denied by ${found.map((d) => d.sid ?? d.origin).join(', ')}`,
     };
   }
   const implicit = (reason: string): Evaluation => ({ decision: 'ImplicitlyDenied', statements: [], reason });
@@ -263,11 +295,11 @@ export function evaluate(request: EvaluationRequest, policies: PolicySet): Evalu
   // detached (AWS Organizations User Guide, "RCP evaluation").
 
   const sameAccount = (request.resourceAccount ?? request.principal.account) === request.principal.account;
-  const identity = results.identity.allows;
-  const resource = results.resource.allows;
+  const identity = identityResult.allows;
+  const resource = resourceResult.allows;
   let grants: readonly DecidingStatement[];
   if (sameAccount) {
-    if (results.resource.direct) grants = resource;
+    if (resourceResult.direct) grants = resource;
     else if (identity.length > 0) grants = [...identity, ...resource];
     else
       return implicit('no identity policy allows it, and no resource policy allows this principal directly');
@@ -279,11 +311,11 @@ export function evaluate(request: EvaluationRequest, policies: PolicySet): Evalu
   }
   // A same-account resource policy naming the caller's own ARN (user, or role session) is not
   // limited by the boundary or session policy; naming the role or the account, it is (IAM User Guide).
-  const directResourceGrant = sameAccount && results.resource.exact;
-  if (policies.boundary && !directResourceGrant && results.boundary.allows.length === 0) {
+  const directResourceGrant = sameAccount && resourceResult.exact;
+  if (policies.boundary && !directResourceGrant && boundaryResult.allows.length === 0) {
     return implicit('the permissions boundary does not allow it');
   }
-  if (policies.session && !directResourceGrant && results.session.allows.length === 0) {
+  if (policies.session && !directResourceGrant && sessionResult.allows.length === 0) {
     return implicit('the session policy does not allow it');
   }
   return {

@@ -55,15 +55,19 @@ function invalid(path: string, message: string): TriageError {
 
 /** `path` is `base.key`, built only for an error message (this runs for every element of every statement). */
 function stringList(value: unknown, base: string, key?: string): string[] {
+  if (typeof value === 'string' && value.length > 0) return [value];
   const path = (): string => (key === undefined ? base : `${base}.${key}`);
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0) throw invalid(path(), 'must not be an empty list');
-  return list.map((item, index) => {
+  const out: string[] = new Array(list.length);
+  for (let index = 0; index < list.length; index++) {
+    const item: unknown = list[index];
     if (typeof item !== 'string' || item.length === 0) {
       throw invalid(Array.isArray(value) ? `${path()}[${index}]` : path(), 'must be a non-empty string');
     }
-    return item;
-  });
+    out[index] = item;
+  }
+  return out;
 }
 
 function principals(value: unknown, path: string): Principals {
@@ -84,8 +88,11 @@ function principals(value: unknown, path: string): Principals {
 function conditions(value: unknown, path: string): ConditionBlock {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw invalid(path, 'must be an object');
+  // Plain loops: parsing is on the hot path of evaluation from raw JSON.
   const out: Record<string, Record<string, readonly string[]>> = {};
-  for (const [operator, keys] of Object.entries(value)) {
+  const operators = value as Record<string, unknown>;
+  for (const operator in operators) {
+    const keys = operators[operator];
     if (!parseOperator(operator)) {
       throw invalid(
         `${path}.${operator}`,
@@ -96,37 +103,47 @@ function conditions(value: unknown, path: string): ConditionBlock {
       throw invalid(`${path}.${operator}`, 'must map condition keys to values');
     }
     const entries: Record<string, readonly string[]> = {};
-    for (const [key, raw] of Object.entries(keys)) {
+    for (const key in keys as Record<string, unknown>) {
+      const raw = (keys as Record<string, unknown>)[key];
+      if (typeof raw === 'string') {
+        entries[key] = [raw];
+        continue;
+      }
       const list = Array.isArray(raw) ? raw : [raw];
-      entries[key] = list.map((item, index) => {
-        if (typeof item === 'string') return item;
-        if (typeof item === 'number' || typeof item === 'boolean') return String(item);
-        throw invalid(
-          `${path}.${operator}.${key}${Array.isArray(raw) ? `[${index}]` : ''}`,
-          'must be a string, number or boolean',
-        );
-      });
+      const values: string[] = new Array(list.length);
+      for (let index = 0; index < list.length; index++) {
+        const item: unknown = list[index];
+        if (typeof item === 'string') values[index] = item;
+        else if (typeof item === 'number' || typeof item === 'boolean') values[index] = String(item);
+        else
+          throw invalid(
+            `${path}.${operator}.${key}${Array.isArray(raw) ? `[${index}]` : ''}`,
+            'must be a string, number or boolean',
+          );
+      }
+      entries[key] = values;
     }
     out[operator] = entries;
   }
   return out;
 }
 
+const EXCLUSIVE_PAIRS = [
+  ['Action', 'NotAction'],
+  ['Resource', 'NotResource'],
+  ['Principal', 'NotPrincipal'],
+] as const;
+
 function statement(value: unknown, path: string, origin: string): Statement {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw invalid(path, 'must be an object');
   const s = value as Record<string, unknown>;
-  for (const key of Object.keys(s)) {
+  for (const key in s) {
     if (!STATEMENT_KEYS.has(key)) throw invalid(`${path}.${key}`, 'is not a statement element');
   }
   if (s.Effect !== 'Allow' && s.Effect !== 'Deny')
     throw invalid(`${path}.Effect`, 'must be "Allow" or "Deny"');
-  const pairs = [
-    ['Action', 'NotAction'],
-    ['Resource', 'NotResource'],
-    ['Principal', 'NotPrincipal'],
-  ] as const;
-  for (const [a, b] of pairs) {
+  for (const [a, b] of EXCLUSIVE_PAIRS) {
     if (s[a] !== undefined && s[b] !== undefined)
       throw invalid(`${path}.${b}`, `cannot appear together with ${a}`);
   }
