@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateSigningKeyPair } from '@triage/encryption';
 import { describe, expect, it } from 'vitest';
@@ -182,5 +182,37 @@ describe('triage-import file', () => {
     const run = await cli(argv, dir);
     expect(run.code).toBe(code);
     expect(run.stderr).toContain(text);
+  });
+});
+
+describe('triage-import keygen', () => {
+  it('writes a 0600 identity that decrypts what is sealed to the printed key, and never overwrites it', async () => {
+    const dir = await workDir();
+    const made = await cli(['keygen', '--out', 'examiner.key', '--json'], dir);
+    expect(made.stderr).toBe('');
+    expect(made.code).toBe(0);
+    const { identityFile, recipient } = JSON.parse(made.stdout) as {
+      identityFile: string;
+      recipient: string;
+    };
+    expect(identityFile).toBe(join(dir, 'examiner.key'));
+    expect(recipient).toMatch(/^triage1/);
+    expect((await stat(identityFile)).mode & 0o777).toBe(0o600);
+    const secret = (await readFile(identityFile, 'utf8')).match(/TRIAGE-SECRET-KEY-1\S+/)?.[0];
+    expect(secret).toBeTruthy();
+    expect(made.stdout).not.toContain(secret as string);
+
+    // What is sealed to the printed public key imports with the new file.
+    const records = sampleRecords(5);
+    const { file } = await makeCollection(dir, 'k.triage', { records, recipient });
+    const imported = await cli(['file', file, '--identity', 'examiner.key'], dir);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain(`imported ${records.length} records`);
+
+    const again = await cli(['keygen', '--out', 'examiner.key'], dir);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('never overwritten');
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await readFile(identityFile, 'utf8')).toContain(secret as string);
   });
 });

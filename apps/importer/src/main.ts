@@ -12,6 +12,7 @@ import {
   openCaseStore,
   report,
 } from '@triage/case-store';
+import { fingerprint, generateExaminerKeyPair, writeIdentityFile } from '@triage/encryption';
 import { exitCodeFor, formatCliError, isErrorCode, TriageError } from '@triage/errors';
 import yargs from 'yargs';
 import type { Deps } from './deps.js';
@@ -191,6 +192,33 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
             `${result.failed.length} collection(s) failed to import and nothing of them was written; first: ${first.key}`,
           );
         }
+      },
+    )
+    .command(
+      'keygen',
+      'make the examiner key pair: the secret key into a new 0600 file, the public key (triage1…) printed for triage-admin setup --examiner-key',
+      (y) =>
+        y.option('out', {
+          type: 'string',
+          default: 'examiner.key',
+          describe: 'the identity file to create (never overwritten)',
+        }),
+      async (args) => {
+        debug = args.debug;
+        const path = resolve(deps.cwd, args.out);
+        const pair = generateExaminerKeyPair();
+        await writeIdentityFile(path, pair.identity, { now: deps.now });
+        const result = {
+          identityFile: path,
+          recipient: pair.recipient,
+          fingerprint: fingerprint(pair.recipient),
+        };
+        if (args.json) deps.stdout.write(`${JSON.stringify(result)}\n`);
+        else
+          deps.stdout.write(
+            `examiner secret key written to ${path} (0600: keep it offline, it decrypts every collection)\n` +
+              `public key ${pair.recipient}\n  fingerprint ${result.fingerprint}; give the public key to triage-admin setup --examiner-key\n`,
+          );
       },
     )
     .command(
