@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DeleteBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { generateExaminerKeyPair } from '@triage/encryption';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -223,6 +223,31 @@ describe('triage-admin against moto', () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/REVOKE/);
     expect(listed.stdout).toMatch(/ISSUE .*revoked/);
+
+    // audit reads the role's and user's policies back from IAM and evaluates every revoked credential.
+    const revokedIds = JSON.parse(dry.stdout).entries as string[];
+    const audited = await run(['audit', '--client', client, '--json']);
+    expect(audited.code).toBe(0);
+    const holds = (
+      JSON.parse(audited.stdout) as { findings: { id: string; message: string }[] }
+    ).findings.filter((f) => f.id === 'revocation-holds');
+    expect(holds.length).toBeGreaterThanOrEqual(revokedIds.length);
+    for (const id of revokedIds) expect(holds.some((f) => f.message.includes(id))).toBe(true);
+
+    // Someone deletes the deny on the role: audit now says so, high, and exits 65.
+    await iam.send(
+      new DeleteRolePolicyCommand({ RoleName: roleStep?.name, PolicyName: roleStep?.policyName }),
+    );
+    const lost = await run(['audit', '--client', client, '--json']);
+    expect(lost.code).toBe(65);
+    const findings = (JSON.parse(lost.stdout) as { findings: { id: string; severity: string }[] }).findings;
+    expect(
+      findings.filter((f) => f.id === 'revocation-lost' && f.severity === 'high').length,
+    ).toBeGreaterThan(0);
+    // Put it back: revoking the same case again restores exactly that cut-off.
+    const again = await run(['revoke', '--client', client, '--case', 'IR-1', '--allow-collateral', '--json']);
+    expect(again.code).toBe(0);
+    expect((await run(['audit', '--client', client, '--json'])).code).toBe(0);
   });
 });
 

@@ -231,6 +231,30 @@ async function roleDocuments(iam: IAMClient, role: string): Promise<NamedDocumen
   return out;
 }
 
+/** One policy document a principal has, as IAM holds it now. */
+export interface PrincipalPolicyDocument {
+  /** Where it is attached, e.g. `role triage-acme-upload inline triage-revoke-20261204T120000Z`. */
+  readonly name: string;
+  /** The decoded document (IAM returns it URL-encoded). */
+  readonly document: unknown;
+}
+
+/**
+ * Reads every identity policy IAM holds now for a user (inline, attached
+ * managed, and those of its groups) or a role (inline and attached managed),
+ * so that a proof can be made against what is really in force.
+ *
+ * @param iam - an IAM client allowed the List and Get policy calls
+ * @param principal - the user or role name
+ * @throws NOT_FOUND (no such user or role), PERMISSION_DENIED, CREDENTIALS_INVALID, THROTTLED, NETWORK_ERROR from IAM
+ */
+export async function readPrincipalPolicies(
+  iam: IAMClient,
+  principal: { readonly kind: 'user' | 'role'; readonly name: string },
+): Promise<PrincipalPolicyDocument[]> {
+  return principal.kind === 'user' ? userDocuments(iam, principal.name) : roleDocuments(iam, principal.name);
+}
+
 /** Parses documents, reporting (not throwing) any the evaluator cannot read. */
 function parseAll(documents: readonly NamedDocument[], findings: Finding[], id: string): Policy[] {
   const out: Policy[] = [];

@@ -5,7 +5,13 @@
  *
  * @packageDocumentation
  */
-export { type AuditOptions, type AuditReport, auditClient } from './audit.js';
+export {
+  type AuditOptions,
+  type AuditReport,
+  auditClient,
+  type PrincipalPolicyDocument,
+  readPrincipalPolicies,
+} from './audit.js';
 export type { Finding, FindingSummary, Severity } from './findings.js';
 export { CLIENT_TAG_KEY, type ClientNames, clientNames, defaultBucketName } from './names.js';
 export { type ProbeOptions, type ProbeUploaderOptions, probeUploader } from './probe.js';

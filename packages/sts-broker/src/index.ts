@@ -41,9 +41,12 @@ export {
   type ProofSubject,
   planRevocation,
   type RevocationAttachment,
+  type RevocationCheck,
   type RevocationPlan,
   type RevocationPolicies,
   type RevocationResult,
   type RevocationSelector,
   type RevocationStep,
+  type VerifyRevocationsOptions,
+  verifyRevocations,
 } from './revoke.js';

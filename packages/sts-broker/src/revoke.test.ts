@@ -1,6 +1,6 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { isTriageError, type TriageError } from '@triage/errors';
-import { revokeTokensIssuedBefore } from '@triage/iam-policy';
+import { revokeTokensIssuedBefore, uploaderIdentityPolicy, uploaderRolePolicy } from '@triage/iam-policy';
 import { describe, expect, it } from 'vitest';
 import {
   type IssueLedgerEntry,
@@ -13,6 +13,7 @@ import {
   type PlanRevocationOptions,
   planRevocation,
   type RevocationPlan,
+  verifyRevocations,
 } from './revoke.js';
 import {
   ACCOUNT,
@@ -551,5 +552,69 @@ describe('applyRevocation', () => {
       ),
     ).toBe(true);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('verifyRevocations', () => {
+  const role = issueEntry({ issuedAt: at('18:20:00') });
+  const token = issueEntry({ issuedAt: at('18:25:00'), mode: 'session-token' });
+  const spared = issueEntry({ issuedAt: at('18:40:00'), case: 'IR-2', host: 'db-1' });
+
+  async function revokedLedger(): Promise<LedgerEntry[]> {
+    const p = plan([role, token, spared]);
+    const { client } = iamFake([]);
+    const result = await applyRevocation(p, { iam: client, dryRun: false, now: () => NOW });
+    return [role, token, spared, ...result.ledgerEntries];
+  }
+
+  /** What IAM would hold: setup's upload policy, plus the revoke denies that the ledger says were put. */
+  function inForce(ledger: readonly LedgerEntry[], keepDenies: boolean) {
+    return async (principal: { kind: 'role' | 'user'; arn: string }) => {
+      const sample = principal.kind === 'role' ? role : token;
+      const base =
+        principal.kind === 'role'
+          ? uploaderRolePolicy(sample.scope.bucket)
+          : uploaderIdentityPolicy(sample.scope.bucket, sample.scope.prefix);
+      const denies = keepDenies
+        ? ledger
+            .filter((e): e is RevokeLedgerEntry => e.type === 'revoke' && e.target === principal.arn)
+            .map((e) => revokeTokensIssuedBefore(new Date(e.cutoff)))
+        : [];
+      return [base, ...denies];
+    };
+  }
+
+  it('finds every revoked credential explicitly denied by the policies in force, and only those', async () => {
+    const ledger = await revokedLedger();
+    const checks = await verifyRevocations({ ledger, policiesOf: inForce(ledger, true), now: () => NOW });
+    expect(checks.map((c) => [c.entryId, c.mode, c.decision, c.holds])).toEqual([
+      [role.id, 'assume-role', 'ExplicitlyDenied', true],
+      [token.id, 'session-token', 'ExplicitlyDenied', true],
+    ]);
+  });
+
+  it('says a revocation no longer holds when its deny policy was removed', async () => {
+    const ledger = await revokedLedger();
+    const checks = await verifyRevocations({ ledger, policiesOf: inForce(ledger, false), now: () => NOW });
+    expect(checks.map((c) => [c.mode, c.decision, c.holds])).toEqual([
+      ['assume-role', 'Allowed', false],
+      ['session-token', 'Allowed', false],
+    ]);
+  });
+
+  it('reads each principal once and checks nothing when nothing was revoked', async () => {
+    const ledger = await revokedLedger();
+    const asked: string[] = [];
+    const policiesOf = inForce(ledger, true);
+    await verifyRevocations({
+      ledger: [...ledger, issueEntry({ issuedAt: at('18:21:00'), host: 'web-9' })],
+      policiesOf: async (p) => {
+        asked.push(p.kind);
+        return policiesOf(p);
+      },
+      now: () => NOW,
+    });
+    expect(asked.sort()).toEqual(['role', 'user']);
+    expect(await verifyRevocations({ ledger: [role, token], policiesOf, now: () => NOW })).toEqual([]);
   });
 });

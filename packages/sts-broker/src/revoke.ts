@@ -807,3 +807,101 @@ export async function applyRevocation(
   );
   return { dryRun, steps, ledgerEntries };
 }
+
+/** Options for {@link verifyRevocations}. */
+export interface VerifyRevocationsOptions {
+  /** The ledger, as {@link readLedger} returns it. */
+  readonly ledger: readonly LedgerEntry[];
+  /**
+   * The identity policy documents in force now for a role or user (by name),
+   * e.g. read back from IAM with `readPrincipalPolicies` of `@triage/provision`.
+   */
+  readonly policiesOf: (principal: {
+    readonly kind: 'role' | 'user';
+    readonly name: string;
+    readonly arn: string;
+  }) => Promise<readonly unknown[]>;
+  /** The uploader user, for session-token entries that do not name theirs. */
+  readonly userArn?: string;
+  /** The clock; default `() => new Date()`. */
+  readonly now?: Clock;
+}
+
+/** One revoked credential, evaluated against the policies in force now. */
+export interface RevocationCheck {
+  readonly entryId: string;
+  readonly accessKeyId: string;
+  readonly mode: IssueLedgerEntry['mode'];
+  /** The role or user ARN whose policies were read. */
+  readonly target: string;
+  /** Whether the credential had expired anyway. */
+  readonly expired: boolean;
+  /** `s3:PutObject` into its own scope, with MFA, at the latest time it may have been issued. */
+  readonly decision: Decision;
+  /** True only for `ExplicitlyDenied`: an implicit deny could turn into an allow when a policy is added. */
+  readonly holds: boolean;
+  readonly reason: string;
+}
+
+/**
+ * Checks that every credential the ledger records as revoked (selected or
+ * collateral of a revoke entry) is still explicitly denied by the policies
+ * in force now: for each, the request its holder would most want to make,
+ * `s3:PutObject` into its own scope with MFA, evaluated with
+ * `aws:TokenIssueTime` at the latest second it may have been issued. A
+ * removed or edited `triage-revoke-*` policy shows up as `holds: false`.
+ *
+ * @param options - see {@link VerifyRevocationsOptions}
+ * @returns one check per revoked credential, in ledger order
+ * @throws POLICY_INVALID when a document in force does not parse
+ * @throws whatever `policiesOf` throws (e.g. NOT_FOUND for a deleted role)
+ */
+export async function verifyRevocations(options: VerifyRevocationsOptions): Promise<RevocationCheck[]> {
+  const now = (options.now ?? (() => new Date()))();
+  const revoked = new Set<string>();
+  for (const entry of options.ledger) {
+    if (entry.type !== 'revoke') continue;
+    for (const id of [...entry.scope.entries, ...entry.scope.collateral]) revoked.add(id);
+  }
+  const cache = new PolicyCache();
+  const read = new Map<string, Promise<readonly unknown[]>>();
+  const checks: RevocationCheck[] = [];
+  for (const entry of options.ledger) {
+    if (entry.type !== 'issue' || !revoked.has(entry.id)) continue;
+    const arn = entry.mode === 'assume-role' ? entry.roleArn : (entry.userArn ?? options.userArn);
+    if (arn === undefined) {
+      throw invalid('userArn', 'a revoked session-token entry does not name its user: pass userArn');
+    }
+    const target: Target = { kind: entry.mode === 'assume-role' ? 'role' : 'user', arn };
+    const key = targetKey(target);
+    let documents = read.get(key);
+    if (!documents) {
+      documents = options.policiesOf({ kind: target.kind, name: nameFromArn(arn), arn });
+      read.set(key, documents);
+    }
+    const policies: RevocationPolicies =
+      target.kind === 'role' ? { role: await documents } : { user: await documents };
+    const probe: Probe = {
+      entry,
+      tokenIssueTime: new Date(Date.parse(entry.issuedAt) + ISSUE_TIME_UNCERTAINTY_MS - 1),
+      currentTime: now,
+    };
+    const principal = principalFor(target, entry);
+    const resource = `arn:aws:s3:::${entry.scope.bucket}/${entry.scope.prefix}triage-revocation-probe`;
+    const result = evaluate(
+      { principal, action: PROBE_ACTION, resource, context: contextFor(target, probe) },
+      policySetFor(target, entry, policies, cache, undefined),
+    );
+    checks.push({
+      entryId: entry.id,
+      accessKeyId: entry.accessKeyId,
+      mode: entry.mode,
+      target: arn,
+      expired: Date.parse(entry.expiresAt) <= now.getTime(),
+      decision: result.decision,
+      holds: result.decision === 'ExplicitlyDenied',
+      reason: result.reason,
+    });
+  }
+  return checks;
+}
