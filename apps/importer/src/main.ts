@@ -71,6 +71,13 @@ function openExisting(dbFlag: string, deps: Deps): CaseStore {
   return openCaseStore(db, { now: deps.now });
 }
 
+const HIT_MESSAGE_MAX = 160;
+
+function clip(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+
 function printHits(found: readonly Hit[], json: boolean, deps: Deps): void {
   if (json) {
     deps.stdout.write(`${JSON.stringify({ hits: found })}\n`);
@@ -80,9 +87,11 @@ function printHits(found: readonly Hit[], json: boolean, deps: Deps): void {
     deps.stdout.write('no hits\n');
     return;
   }
+  // One line a hit: a long message (a process's whole command line) is cut here; the artifact
+  // id leads to the full record, and --json keeps the message whole.
   const lines = found.map(
     (h) =>
-      `${h.severity.toUpperCase().padEnd(6)} ${h.rule.padEnd(22)} ${h.case}/${h.host}  ${h.message}  [${h.kind} #${h.artifactId}]`,
+      `${h.severity.toUpperCase().padEnd(6)} ${h.rule.padEnd(22)} ${h.case}/${h.host}  ${clip(h.message, HIT_MESSAGE_MAX)}  [${h.kind} #${h.artifactId}]`,
   );
   deps.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -50,7 +50,7 @@ export function summarize(workspaces: readonly { name: string; report: VitestJso
 
 /**
  * Reads `.vitest/results.json` of every workspace under `packages/` and
- * `apps/` below `root`. A workspace with a `vitest.config.ts` but no report
+ * `apps/`, and of `e2e/`, below `root`. A workspace with a `vitest.config.ts` but no report
  * counts as a problem (its tests did not run).
  */
 export async function readWorkspaceReports(
@@ -58,8 +58,10 @@ export async function readWorkspaceReports(
 ): Promise<{ reports: { name: string; report: VitestJsonReport }[]; missing: string[] }> {
   const reports: { name: string; report: VitestJsonReport }[] = [];
   const missing: string[] = [];
-  for (const group of ['packages', 'apps']) {
-    const names = await readdir(join(root, group)).catch(() => [] as string[]);
+  for (const group of ['packages', 'apps', 'e2e']) {
+    // `e2e` is one workspace itself, not a folder of them.
+    const names =
+      group === 'e2e' ? [''] : await readdir(join(root, group)).catch(() => [] as string[]);
     for (const name of names.sort()) {
       const dir = join(root, group, name);
       const hasTests = await readFile(join(dir, 'vitest.config.ts')).then(
@@ -71,9 +73,9 @@ export async function readWorkspaceReports(
         const report = JSON.parse(
           await readFile(join(dir, '.vitest', 'results.json'), 'utf8'),
         ) as VitestJsonReport;
-        reports.push({ name: `${group}/${name}`, report });
+        reports.push({ name: name ? `${group}/${name}` : group, report });
       } catch {
-        missing.push(`${group}/${name}`);
+        missing.push(name ? `${group}/${name}` : group);
       }
     }
   }
