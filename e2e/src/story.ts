@@ -150,7 +150,7 @@ export function hostLabel(name = hostname()): string {
 }
 
 /** Only what a child needs: no credential leaks into a process that should not have it. */
-function baseEnv(): NodeJS.ProcessEnv {
+export function baseEnv(): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'SYSTEMROOT'];
   const env: NodeJS.ProcessEnv = {
     AWS_EC2_METADATA_DISABLED: 'true',
@@ -163,7 +163,13 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function runTool(tool: Tool, argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Step> {
+/** Runs one tool's built bin with node, as its `#!` line does; never throws for a non-zero exit. */
+export function runTool(
+  tool: Tool,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<Step> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--max-semi-space-size=2', BINS[tool], ...argv], {
       cwd,
