@@ -1,12 +1,13 @@
 /** `triage-import file`: one sealed collection from a local path into the case database. */
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { type ImportResult, importCollection, openCaseStore } from '@triage/case-store';
 import { openCollection } from '@triage/collection';
 import { readIdentityFile } from '@triage/encryption';
 import { TriageError } from '@triage/errors';
 import type { Deps } from './deps.js';
+import { ImportProgress } from './progress.js';
 
 /** Flags of `triage-import file`. */
 export interface ImportFileFlags {
@@ -15,6 +16,8 @@ export interface ImportFileFlags {
   readonly db: string;
   readonly verifyKey?: readonly string[] | undefined;
   readonly examiner?: string | undefined;
+  /** No progress lines on stderr. */
+  readonly quiet?: boolean | undefined;
 }
 
 /** The result printed by `triage-import file`. */
@@ -44,9 +47,11 @@ async function readReceipt(file: string): Promise<unknown> {
 export async function importFile(flags: ImportFileFlags, deps: Deps): Promise<ImportFileResult> {
   const file = resolve(deps.cwd, flags.file);
   const db = resolve(deps.cwd, flags.db);
+  let size: number;
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new Error('not a file');
+    size = info.size;
   } catch (error) {
     throw new TriageError('NOT_FOUND', `Collection file ${file} does not exist or is not a file.`, {
       cause: error,
@@ -58,7 +63,11 @@ export async function importFile(flags: ImportFileFlags, deps: Deps): Promise<Im
   const store = openCaseStore(db, { now: deps.now });
   try {
     const result = await importCollection(store, {
-      source: createReadStream(file),
+      source: new ImportProgress(deps, flags.quiet ?? false).counted(
+        basename(file),
+        createReadStream(file),
+        size,
+      ),
       custody: { kind: 'file', path: file, ...(receipt === undefined ? {} : { receipt }) },
       identities: [identity],
       ...(flags.verifyKey && flags.verifyKey.length > 0 ? { verifyKeys: flags.verifyKey } : {}),

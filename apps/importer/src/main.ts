@@ -114,6 +114,11 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces and causes on errors' })
     .option('db', { type: 'string', default: DEFAULT_DB, describe: 'the case database (SQLite)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
+    .option('quiet', {
+      type: 'boolean',
+      default: false,
+      describe: 'no progress lines (rate, ETA) on stderr during long imports',
+    })
     .fail((message, error) => {
       throw error ?? new TriageError('USAGE', `${message}; see ${PROGRAM} --help`);
     })
@@ -143,6 +148,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
             db: args.db,
             verifyKey: args.verifyKey,
             examiner: args.examiner,
+            quiet: args.quiet,
           },
           deps,
         );
@@ -179,6 +185,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
             db: args.db,
             verifyKey: args.verifyKey,
             examiner: args.examiner,
+            quiet: args.quiet,
           },
           deps,
         );

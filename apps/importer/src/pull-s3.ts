@@ -6,6 +6,7 @@ import { readIdentityFile } from '@triage/encryption';
 import { TriageError, toTriageError } from '@triage/errors';
 import { createTransport, proxyFromEnv, type Transport } from '@triage/s3-transport';
 import type { Deps } from './deps.js';
+import { ImportProgress } from './progress.js';
 
 /** Flags of `triage-import pull`. */
 export interface PullFlags {
@@ -18,6 +19,8 @@ export interface PullFlags {
   readonly db: string;
   readonly verifyKey?: readonly string[] | undefined;
   readonly examiner?: string | undefined;
+  /** No progress lines on stderr. */
+  readonly quiet?: boolean | undefined;
 }
 
 /** What `pull` did, object by object. */
@@ -74,12 +77,13 @@ export async function pullCollections(flags: PullFlags, deps: Deps): Promise<Pul
   const imported: { key: string; records: number; manifestSha256: string | null }[] = [];
   const skipped: string[] = [];
   const failed: { key: string; code: string; message: string }[] = [];
+  const progress = new ImportProgress(deps, flags.quiet ?? false);
   try {
     for await (const object of transport.list(flags.prefix, deps.signal ? { signal: deps.signal } : {})) {
       if (!object.key.endsWith('.triage')) continue;
       try {
         const result = await importCollection(store, {
-          source: objectBytes(transport, object.key, deps.signal),
+          source: progress.counted(object.key, objectBytes(transport, object.key, deps.signal), object.size),
           custody: {
             kind: 's3',
             bucket: flags.bucket,
