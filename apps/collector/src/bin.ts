@@ -2,23 +2,9 @@
 /**
  * `triage-collect`. The V8 flag keeps the young generation small, which holds
  * peak memory of a multi-gigabyte streamed upload under 128 MiB
- * (bench/transport).
+ * (bench/transport). The single executable keeps it too (src/standalone.ts).
  */
-import { hostname } from 'node:os';
 import { main } from './main.js';
+import { processDeps } from './terminal.js';
 
-const controller = new AbortController();
-process.once('SIGINT', () => controller.abort(new Error('interrupted')));
-process.once('SIGTERM', () => controller.abort(new Error('terminated')));
-
-process.exit(
-  await main(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    cwd: process.cwd(),
-    now: () => new Date(),
-    hostname,
-    signal: controller.signal,
-  }),
-);
+process.exit(await main(process.argv.slice(2), processDeps()));

@@ -14,4 +14,19 @@ export interface Deps {
   readonly hostname: () => string;
   /** Stops a run (SIGINT). */
   readonly signal?: AbortSignal;
+  /**
+   * The single-file program when running as one (the SEA executable, or the
+   * bundled `.cjs`): the guided mode and `upload` look for `bundle.json`
+   * beside it first. Absent for the npm `triage-collect`.
+   */
+  readonly self?: {
+    /** Its absolute path. */
+    readonly path: string;
+    /** How to call it again, for the hints the guided mode prints (e.g. the path, or `node PATH`). */
+    readonly command: string;
+  };
+  /** The effective user id (guided mode warns when it is not root); absent where unknown. */
+  readonly uid?: number;
+  /** Asks for a line on the terminal; absent when stdin is not a terminal. */
+  readonly prompt?: (question: string) => Promise<string>;
 }

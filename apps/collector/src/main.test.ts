@@ -117,7 +117,6 @@ describe('usage errors', () => {
     [['run', '--case', 'c', '--recipient', 'x'], 64, 'nowhere to upload'],
     [['run', '--no-upload', '--only', 'registry', '--case', 'c'], 64, '--only registry is not a kind'],
     [['frobnicate'], 64, 'Unknown argument'],
-    [[], 64, 'give a command'],
     [['run', '--config', 'missing.json'], 66, 'cannot read the bundle missing.json'],
   ])('%j exits %i with one line', async (argv, code, message) => {
     const dir = await workDir();

@@ -2,6 +2,7 @@ import { ARTIFACT_KINDS, type ArtifactKind } from '@triage/artifact-schema';
 import { exitCodeFor, formatCliError, TriageError } from '@triage/errors';
 import yargs, { type Argv } from 'yargs';
 import type { Deps } from './deps.js';
+import { findBundle, guided } from './guided.js';
 import { mb } from './progress.js';
 import { isUploadFailed, type RunResult, runCollect } from './run.js';
 import { uploadFile } from './upload-file.js';
@@ -79,6 +80,30 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .fail((message, error) => {
       throw error ?? new TriageError('USAGE', `${message}; see ${PROGRAM} --help`);
     })
+    .command(
+      '$0',
+      'guided: collect and upload with the bundle.json beside this program (or here), explained step by step',
+      (y) =>
+        y
+          .option('config', {
+            type: 'string',
+            describe: 'the bundle (default: bundle.json beside this program, or here)',
+          })
+          .option('yes', { type: 'boolean', default: false, describe: 'do not ask "press Enter to start"' })
+          .option('upload', {
+            type: 'boolean',
+            default: true,
+            describe: 'upload (--no-upload: local file only)',
+          })
+          .option('out', {
+            type: 'string',
+            describe: "local collection file (default: in the bundle's folder)",
+          }),
+      async (args) => {
+        debug = args.debug;
+        await guided({ config: args.config, yes: args.yes, upload: args.upload, out: args.out }, deps);
+      },
+    )
     .command(
       'run',
       'collect this host (or --root), seal for the examiner, upload and keep a local copy',
@@ -161,7 +186,8 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
         const result = await uploadFile(
           {
             file: args.file,
-            config: args.config,
+            // Beside the single-file program (or here), as the guided mode's retry hint expects.
+            config: args.config ?? (args.bucket === undefined ? await findBundle(deps) : undefined),
             case: args.case,
             host: args.host,
             bucket: args.bucket,
@@ -181,7 +207,6 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
         );
       },
     )
-    .demandCommand(1, `give a command: run or upload; see ${PROGRAM} --help`)
     .help();
   try {
     await cli.parseAsync([...argv], {}, (_error, _args, output) => {

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatBundle } from '@triage/bundle';
 import { generateExaminerKeyPair } from '@triage/encryption';
 import type { Deps } from '../deps.js';
 import { main } from '../main.js';
@@ -12,11 +13,12 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `main` with captured output in `cwd`. */
+/** Runs `main` with captured output in `cwd`; `extra` adds a prompt, a program path or a user id. */
 export async function cli(
   argv: readonly string[],
   cwd: string,
   env: Record<string, string> = {},
+  extra: Pick<Deps, 'prompt' | 'self' | 'uid'> = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -27,6 +29,7 @@ export async function cli(
     cwd,
     now: () => new Date(),
     hostname: () => 'test-host.example',
+    ...extra,
   };
   const code = await main(argv, deps);
   return { code, stdout, stderr };
@@ -56,4 +59,39 @@ export async function tinyRoot(dir: string): Promise<string> {
 /** A new examiner key pair. */
 export function examiner() {
   return generateExaminerKeyPair();
+}
+
+/**
+ * Writes `DIR/bundle.json` (0600) with fake credentials for `s3.endpoint`
+ * (default: a closed port on 127.0.0.1, so any upload fails to connect),
+ * sealing to `recipient`; valid for an hour.
+ */
+export async function writeBundle(
+  dir: string,
+  options: { readonly recipient: string; readonly endpoint?: string; readonly host?: string },
+): Promise<string> {
+  const path = join(dir, 'bundle.json');
+  const now = Date.now();
+  const text = formatBundle({
+    client: 'acme',
+    case: 'IR-1',
+    host: options.host ?? 'test-host',
+    issuedAt: new Date(now - 60_000),
+    expiresAt: new Date(now + 3_600_000),
+    s3: {
+      bucket: 'evidence-acme',
+      prefix: 'IR-1/test-host/',
+      region: 'us-east-1',
+      endpoint: options.endpoint ?? 'http://127.0.0.1:9',
+      forcePathStyle: true,
+    },
+    credentials: {
+      accessKeyId: 'AKIAFAKEEXAMPLE00001',
+      secretAccessKey: 'FAKEcanarySECRETfakeCANARYsecret0000000',
+      expiration: new Date(now + 3_600_000),
+    },
+    recipients: [options.recipient],
+  });
+  await writeFile(path, text, { mode: 0o600 });
+  return path;
 }
