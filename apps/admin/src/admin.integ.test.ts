@@ -9,7 +9,7 @@
  * packages/provision probe tests).
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DeleteBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
@@ -87,6 +87,9 @@ describe('triage-admin against moto', () => {
         // would refuse it (AWS is reached over HTTPS). Remove the policy here; setup puts it back below.
         await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
       }
+      // assume-role also carries the single-file collector (a stand-in file here).
+      const exe = join(dir, `triage-collect-${mode}`);
+      if (mode === 'assume-role') await writeFile(exe, '#!/bin/sh\n');
       const issued = await run(
         [
           'issue',
@@ -103,6 +106,7 @@ describe('triage-admin against moto', () => {
           '--out',
           out,
           '--json',
+          ...(mode === 'assume-role' ? ['--collector-exe', exe] : []),
         ],
         { prompt: async () => '123456' },
       );
@@ -111,9 +115,15 @@ describe('triage-admin against moto', () => {
       const result = JSON.parse(issued.stdout) as {
         accessKeyId: string;
         bundleDir: string;
+        collectorExe: string | null;
         ledgerId: string;
       };
-      expect((await readdir(out)).sort()).toEqual(['README.txt', 'bundle.json']);
+      expect((await readdir(out)).sort()).toEqual(
+        mode === 'assume-role'
+          ? ['README.txt', 'bundle.json', `triage-collect-${mode}`]
+          : ['README.txt', 'bundle.json'],
+      );
+      expect(result.collectorExe).toBe(mode === 'assume-role' ? join(out, `triage-collect-${mode}`) : null);
       expect((await stat(join(out, 'bundle.json'))).mode & 0o777).toBe(0o600);
       const bundle = JSON.parse(await readFile(join(out, 'bundle.json'), 'utf8')) as {
         s3: { prefix: string; bucket: string };

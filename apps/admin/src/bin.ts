@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `triage-admin`. */
 import { createInterface } from 'node:readline/promises';
+import { fileURLToPath } from 'node:url';
 import { realAws } from './aws.js';
 import { main } from './main.js';
 
@@ -21,6 +22,8 @@ process.exit(
     cwd: process.cwd(),
     now: () => new Date(),
     aws: realAws,
+    // A path, not an import: in a checkout, the collector's `npm run build:sea` output (from src/ or dist/).
+    collectorExe: fileURLToPath(new URL('../../collector/dist-sea/triage-collect', import.meta.url)),
     ...(process.stdin.isTTY ? { prompt } : {}),
   }),
 );

@@ -33,6 +33,12 @@ export interface Deps {
   readonly cwd: string;
   readonly now: () => Date;
   readonly aws: AwsFactory;
+  /**
+   * Where a built single-file collector is expected when neither `--collector-exe`
+   * nor TRIAGE_COLLECTOR_EXE is given (bin.ts: apps/collector/dist-sea/triage-collect
+   * in a checkout); `issue` copies it into the bundle folder only when it exists.
+   */
+  readonly collectorExe?: string;
   /** Asks for a line on the terminal (the MFA code); absent when not interactive. */
   readonly prompt?: (question: string) => Promise<string>;
 }

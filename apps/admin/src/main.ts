@@ -28,7 +28,7 @@ function printIssue(result: IssueResult, json: boolean, deps: Deps): void {
   }
   if (result.dryRun) {
     deps.stdout.write(
-      `dry run: would mint ${result.mode} credentials for ${result.client}/${result.case}/${result.host}, write-only to s3://${result.scope.bucket}/${result.scope.prefix}, until about ${result.expiresAt}\n`,
+      `dry run: would mint ${result.mode} credentials for ${result.client}/${result.case}/${result.host}, write-only to s3://${result.scope.bucket}/${result.scope.prefix}, until about ${result.expiresAt}${result.collectorExe ? `; the folder would get the collector ${result.collectorExe}` : ''}\n`,
     );
     return;
   }
@@ -37,6 +37,9 @@ function printIssue(result: IssueResult, json: boolean, deps: Deps): void {
       `issued ${result.mode} ${result.accessKeyId} for ${result.client}/${result.case}/${result.host}`,
       `  write-only to s3://${result.scope.bucket}/${result.scope.prefix}, expires ${result.expiresAt}`,
       `  bundle folder ${result.bundleDir} (bundle.json is 0600: it holds the credentials)`,
+      result.collectorExe
+        ? `  collector ${result.collectorExe}: the operator runs it there with no argument (see README.txt)`
+        : '  no collector executable in the folder (give --collector-exe, or build it: npm run build:sea -w @triage/collector)',
       `  ledger entry ${result.ledgerId}`,
       '',
     ].join('\n'),
@@ -254,6 +257,11 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
             type: 'string',
             describe: 'bundle folder (default ./triage-bundle-CLIENT-CASE-HOST)',
           })
+          .option('collector-exe', {
+            type: 'string',
+            describe:
+              'copy this single-file collector into the folder (default $TRIAGE_COLLECTOR_EXE, else apps/collector/dist-sea/triage-collect when built)',
+          })
           .option('dry-run', { type: 'boolean', default: false }),
       async (args) => {
         checkClientName(args.client);
@@ -267,6 +275,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
             mfaCode: args.mfaCode,
             maxSize: args.maxSize,
             out: args.out,
+            collectorExe: args.collectorExe,
             recipient: args.recipient,
             endpoint: args.endpoint,
             dryRun: args.dryRun,

@@ -11,6 +11,7 @@ import {
   ledgerEntryFor,
 } from '@triage/sts-broker';
 import { writeBundleFolder } from '../bundle-folder.js';
+import { resolveCollectorExe } from '../collector-exe.js';
 import type { Deps } from '../deps.js';
 import { parseDuration, parseSize } from '../duration.js';
 import { adminIdentity } from '../identity.js';
@@ -30,6 +31,8 @@ export interface IssueFlags {
   readonly out?: string | undefined;
   readonly recipient?: readonly string[] | undefined;
   readonly endpoint?: string | undefined;
+  /** The single-file collector to copy into the folder (default: TRIAGE_COLLECTOR_EXE, or the checkout's build). */
+  readonly collectorExe?: string | undefined;
   readonly dryRun: boolean;
 }
 
@@ -43,6 +46,8 @@ export interface IssueResult {
   readonly expiresAt: string;
   readonly scope: { readonly bucket: string; readonly prefix: string };
   readonly bundleDir: string | null;
+  /** The collector executable in the folder (with --dry-run: the one that would be copied); null for none. */
+  readonly collectorExe: string | null;
   readonly ledgerId: string | null;
   readonly dryRun: boolean;
 }
@@ -108,6 +113,8 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
       `client ${state.client} has no uploader key on this machine; re-run setup`,
     );
   }
+  // Before the MFA code is asked for: a wrong path must not cost a credential.
+  const collectorExe = await resolveCollectorExe(flags.collectorExe, deps);
   const endpoint = flags.endpoint ?? state.endpoint;
   const adminTarget = { region: state.region, ...(endpoint ? { endpoint } : {}) };
   const admin = await adminIdentity(deps, adminTarget);
@@ -126,6 +133,7 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
       expiresAt: new Date(deps.now().getTime() + seconds * 1000).toISOString(),
       scope: { bucket: state.bucket, prefix },
       bundleDir: null,
+      collectorExe: collectorExe ?? null,
       ledgerId: null,
       dryRun: true,
     };
@@ -216,7 +224,7 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
       },
     };
   }
-  const written = await writeBundleFolder(bundleDir, bundle, flags.mode);
+  const written = await writeBundleFolder(bundleDir, bundle, flags.mode, collectorExe);
   return {
     client: state.client,
     case: flags.case,
@@ -231,6 +239,7 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
           ? { bucket: state.bucket, prefix: '(whole bucket)' }
           : issued.scope,
     bundleDir: written.dir,
+    collectorExe: written.exe,
     ledgerId: entry.id,
     dryRun: false,
   };
