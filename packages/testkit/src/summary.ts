@@ -60,8 +60,7 @@ export async function readWorkspaceReports(
   const missing: string[] = [];
   for (const group of ['packages', 'apps', 'e2e']) {
     // `e2e` is one workspace itself, not a folder of them.
-    const names =
-      group === 'e2e' ? [''] : await readdir(join(root, group)).catch(() => [] as string[]);
+    const names = group === 'e2e' ? [''] : await readdir(join(root, group)).catch(() => [] as string[]);
     for (const name of names.sort()) {
       const dir = join(root, group, name);
       const hasTests = await readFile(join(dir, 'vitest.config.ts')).then(
