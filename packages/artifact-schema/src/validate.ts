@@ -53,12 +53,35 @@ export function artifactJsonSchema(): JsonSchemaDocument {
   return plain(documentCache);
 }
 
-let validators: Map<string, ValidateFunction> | undefined;
+/** Per kind: `check` stops at the first error (the verdict, fast); `explain` collects them all. */
+interface KindValidator {
+  readonly check: ValidateFunction;
+  readonly explain: () => ValidateFunction;
+}
 
-function validatorFor(kind: string): ValidateFunction | undefined {
+let validators: Map<string, KindValidator> | undefined;
+
+function validatorFor(kind: string): KindValidator | undefined {
   if (!validators) {
-    const ajv = new Ajv({ allErrors: true, strict: true });
-    validators = new Map(RECORD_SCHEMAS.map((s) => [s.properties.kind.const, ajv.compile(plain(s))]));
+    const fast = new Ajv({ allErrors: false, strict: true });
+    let thorough: Ajv | undefined;
+    validators = new Map(
+      RECORD_SCHEMAS.map((s) => {
+        let explain: ValidateFunction | undefined;
+        return [
+          s.properties.kind.const,
+          {
+            check: fast.compile(plain(s)),
+            // Only invalid records need every issue; compiled on the first one.
+            explain: () => {
+              thorough ??= new Ajv({ allErrors: true, strict: true });
+              explain ??= thorough.compile(plain(s));
+              return explain;
+            },
+          },
+        ];
+      }),
+    );
   }
   return validators.get(kind);
 }
@@ -87,10 +110,13 @@ export function validateRecord(value: unknown): ValidationResult {
   }
   const kind = (value as { kind?: unknown }).kind;
   if (typeof kind !== 'string') return { ok: false, issues: [{ path: '/kind', message: 'is required' }] };
-  const validate = validatorFor(kind);
-  if (!validate)
+  const validator = validatorFor(kind);
+  if (!validator)
     return { ok: false, issues: [{ path: '/kind', message: `unknown kind ${JSON.stringify(kind)}` }] };
-  if (validate(value)) return { ok: true, record: value as ArtifactRecord };
+  if (validator.check(value)) return { ok: true, record: value as ArtifactRecord };
+  // The same schema with allErrors, for every issue; the verdict stays the fast validator's.
+  const validate = validator.explain();
+  validate(value);
   // Unions (nullable fields) report one error per branch; keep the first per path.
   const seen = new Set<string>();
   const issues: ValidationIssue[] = [];
@@ -100,6 +126,7 @@ export function validateRecord(value: unknown): ValidationResult {
     seen.add(issue.path);
     issues.push(issue);
   }
+  if (issues.length === 0) issues.push({ path: '', message: 'is invalid' });
   return { ok: false, issues };
 }
 

@@ -11,7 +11,7 @@ const NEWLINE = 0x0a;
 export interface Line {
   /** 1-based line number. */
   readonly number: number;
-  /** The line's bytes without its `\n`; a view, valid until the next line is read. */
+  /** The line's bytes without its `\n`; a view into the input piece (copy it to keep it). */
   readonly bytes: Uint8Array;
   /** False only for a last line that has no `\n`. */
   readonly terminated: boolean;
@@ -51,8 +51,11 @@ function concat(pieces: readonly Uint8Array[], length: number): Uint8Array {
 }
 
 /**
- * Yields the lines of `source`. Empty lines are yielded (as empty arrays) for
- * the caller to reject with their line number.
+ * Yields the lines of `source`, in batches: every line that ends in one piece
+ * of input comes out in one array (one await per piece, not per line). Empty
+ * lines are yielded (as empty arrays) for the caller to reject with their
+ * line number. An error found part way through a piece (a line too long)
+ * is thrown after the batch of the lines before it.
  *
  * @param source - container bytes
  * @param maxLineBytes - a longer line (newline excluded) is an error
@@ -64,7 +67,7 @@ export async function* readLines(
   source: AsyncIterable<Uint8Array>,
   maxLineBytes: number,
   signal: AbortSignal | undefined,
-): AsyncGenerator<Line, void, undefined> {
+): AsyncGenerator<Line[], void, undefined> {
   let carry: Uint8Array[] = [];
   let carryLength = 0;
   let number = 1;
@@ -87,34 +90,43 @@ export async function* readLines(
       if (signal?.aborted) throw abortedError(signal, 'Reading the collection');
       if (next.done) break;
       const chunk = next.value;
+      const batch: Line[] = [];
+      let failure: TriageError | undefined;
       let start = 0;
       for (;;) {
         const end = chunk.indexOf(NEWLINE, start);
         if (end < 0) break;
         const piece = chunk.subarray(start, end);
-        if (carryLength + piece.length > maxLineBytes) throw tooLong();
+        if (carryLength + piece.length > maxLineBytes) {
+          failure = tooLong();
+          break;
+        }
         if (carryLength === 0) {
-          yield { number, bytes: piece, terminated: true };
+          batch.push({ number, bytes: piece, terminated: true });
         } else {
           carry.push(piece);
           const bytes = concat(carry, carryLength + piece.length);
           carry = [];
           carryLength = 0;
-          yield { number, bytes, terminated: true };
+          batch.push({ number, bytes, terminated: true });
         }
         number++;
         start = end + 1;
       }
-      if (start < chunk.length) {
+      if (failure === undefined && start < chunk.length) {
         const rest = chunk.subarray(start);
-        if (carryLength + rest.length > maxLineBytes) throw tooLong();
-        carry.push(rest.slice());
-        carryLength += rest.length;
+        if (carryLength + rest.length > maxLineBytes) failure = tooLong();
+        else {
+          carry.push(rest.slice());
+          carryLength += rest.length;
+        }
       }
+      if (batch.length > 0) yield batch;
+      if (failure) throw failure;
     }
   } finally {
     // On an early exit (an error, or the consumer stopping), release the source.
     await Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
-  if (carryLength > 0) yield { number, bytes: concat(carry, carryLength), terminated: false };
+  if (carryLength > 0) yield [{ number, bytes: concat(carry, carryLength), terminated: false }];
 }

@@ -188,11 +188,18 @@ class Reader implements OpenedCollection {
   private failure: TriageError | undefined;
   private result: Promise<VerifiedManifest> | undefined;
 
+  /** Lines read but not handled yet: `pending[pendingIndex…]`. */
+  private pending: readonly Line[];
+  private pendingIndex = 0;
+
   constructor(
-    private readonly lines: AsyncGenerator<Line, void, undefined>,
+    private readonly lines: AsyncGenerator<Line[], void, undefined>,
     readonly header: CollectionHeader,
     private readonly settings: Settings,
-  ) {}
+    pending: readonly Line[] = [],
+  ) {
+    this.pending = pending;
+  }
 
   records(): AsyncGenerator<ArtifactRecord, void, undefined> {
     if (this.recordsCalled || this.result !== undefined) {
@@ -225,7 +232,8 @@ class Reader implements OpenedCollection {
     let completed = false;
     try {
       for (;;) {
-        const record = await this.next();
+        // Records of lines already read come without an await; only a new piece of input needs one.
+        const record = this.nextPending() ?? (await this.next());
         if (record === undefined) break;
         yield record;
       }
@@ -258,20 +266,39 @@ class Reader implements OpenedCollection {
     return failure;
   }
 
-  /** The next record, or undefined at the end of the input. */
-  private async next(): Promise<ArtifactRecord | undefined> {
+  /** The next record among the lines already read, or null when they are used up. */
+  private nextPending(): ArtifactRecord | null {
     if (this.failure) throw this.failure;
     try {
-      for (;;) {
+      const pending = this.pending;
+      while (this.pendingIndex < pending.length) {
         if (this.settings.signal?.aborted) throw abortedError(this.settings.signal, 'Reading the collection');
-        const step = await this.lines.next();
-        if (this.failure) throw this.failure;
-        if (step.done) return undefined;
-        const record = this.handle(step.value);
+        const line = pending[this.pendingIndex++] as Line;
+        const record = this.handle(line);
         if (record) return record;
       }
+      return null;
     } catch (error) {
       throw this.fail(error);
+    }
+  }
+
+  /** The next record, or undefined at the end of the input. */
+  private async next(): Promise<ArtifactRecord | undefined> {
+    for (;;) {
+      const record = this.nextPending();
+      if (record) return record;
+      let step: IteratorResult<Line[], void>;
+      try {
+        if (this.settings.signal?.aborted) throw abortedError(this.settings.signal, 'Reading the collection');
+        step = await this.lines.next();
+        if (this.failure) throw this.failure;
+      } catch (error) {
+        throw this.fail(error);
+      }
+      if (step.done) return undefined;
+      this.pending = step.value;
+      this.pendingIndex = 0;
     }
   }
 
@@ -459,7 +486,8 @@ export async function openContainer(
   const settings = settingsOf(options);
   const lines = readLines(chunksOf(source), settings.maxLineBytes, settings.signal);
   try {
-    const first = await lines.next();
+    const batch = await lines.next();
+    const first = batch.done ? batch : { done: false as const, value: batch.value[0] as Line };
     if (first.done) {
       throw new TriageError('DATA_INVALID', `The collection is empty: it has no header; ${DO_NOT_IMPORT}.`, {
         context: { line: 1 },
@@ -469,7 +497,12 @@ export async function openContainer(
       first.value,
       `the collection ends inside its header: it was cut off; ${DO_NOT_IMPORT}`,
     );
-    return new Reader(lines, parseHeader(value, 1, settings), settings);
+    return new Reader(
+      lines,
+      parseHeader(value, 1, settings),
+      settings,
+      batch.done ? [] : batch.value.slice(1),
+    );
   } catch (error) {
     await lines.return().catch(() => undefined);
     throw error;
