@@ -18,3 +18,4 @@ export {
   parseBundle,
   parseBundleText,
 } from './bundle.js';
+export { type WriteZipOptions, writeZip, type ZipEntry } from './zip.js';
