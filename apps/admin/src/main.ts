@@ -7,6 +7,7 @@ import { type IssueResult, issue } from './commands/issue.js';
 import { formatLedger, listLedger } from './commands/ledger.js';
 import { type RevokeOutcome, revoke } from './commands/revoke.js';
 import { type SetupOutcome, setup } from './commands/setup.js';
+import { trail } from './commands/trail.js';
 import type { Deps } from './deps.js';
 import { checkClientName, StateStore } from './state.js';
 
@@ -323,6 +324,67 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
           store(args.stateDir),
         );
         printRevoke(outcome, args.json, deps);
+      },
+    )
+    .command(
+      'trail',
+      'trace credentials in CloudTrail: lineage, ATT&CK findings, a proven remediation plan; exits 65 on any high finding',
+      (y) =>
+        y
+          .option('from', {
+            type: 'string',
+            demandOption: true,
+            describe: 'a CloudTrail file or folder, or s3://bucket/prefix',
+          })
+          .option('since', { type: 'string', describe: 'only events at or after this ISO time' })
+          .option('until', { type: 'string', describe: 'only events before this ISO time' })
+          .option('key', {
+            type: 'string',
+            describe: 'only the tree holding this access key id, and its plan',
+          })
+          .option('client', {
+            type: 'string',
+            describe: "check this client's ledger: collector credential misuse, use after revocation",
+          })
+          .option('graph', {
+            type: 'string',
+            describe: 'print only a picture of the lineage: dot or mermaid',
+          })
+          .option('region', {
+            type: 'string',
+            describe: 'region of the trail bucket and IAM (default AWS_REGION, else us-east-1)',
+          })
+          .option('apply', {
+            type: 'boolean',
+            default: false,
+            describe: "apply the --key chain's plan through IAM, after confirmation",
+          })
+          .option('yes', { type: 'boolean', default: false, describe: 'with --apply: do not ask' }),
+      async (args) => {
+        if (args.client !== undefined) checkClientName(args.client);
+        const outcome = await trail(
+          {
+            from: args.from,
+            since: args.since,
+            until: args.until,
+            key: args.key,
+            client: args.client,
+            graph: args.graph,
+            json: args.json,
+            region: args.region,
+            endpoint: args.endpoint,
+            apply: args.apply,
+            yes: args.yes,
+          },
+          deps,
+          store(args.stateDir),
+        );
+        if (outcome.high > 0 && !outcome.applied) {
+          throw new TriageError(
+            'AUDIT_FINDINGS',
+            `the trail shows ${outcome.high} high finding(s); review them and the remediation plans`,
+          );
+        }
       },
     )
     .command(

@@ -171,7 +171,8 @@ export const ERROR_CODES = Object.freeze({
   ABORTED: {
     category: 'aborted',
     retryable: false,
-    summary: 'The operation was cancelled through its AbortSignal or by Ctrl-C.',
+    summary:
+      'The operation was cancelled through its AbortSignal, by Ctrl-C, or by declining a confirmation prompt.',
   },
   ENVELOPE_BAD_HEADER: {
     category: 'data',
@@ -224,7 +225,7 @@ export const ERROR_CODES = Object.freeze({
     category: 'data',
     retryable: false,
     summary:
-      'An audit found high-severity problems (a public bucket, an uploader that can read); fix them before issuing credentials.',
+      'An audit (or a CloudTrail trace) found high-severity problems: a public bucket, an uploader that can read, a stolen key.',
   },
   TESTKIT_INSTALL_FAILED: {
     category: 'unavailable',
