@@ -8,15 +8,18 @@
  * enforced against MinIO (packages/sts-broker enforcement tests,
  * packages/provision probe tests).
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DeleteBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { generateExaminerKeyPair } from '@triage/encryption';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { cli, serverAws, workDir } from './testing/support.js';
 
+const runFile = promisify(execFile);
 const moto = inject('triageServices').moto;
 const aws = serverAws(moto);
 const examiner = generateExaminerKeyPair();
@@ -106,7 +109,7 @@ describe('triage-admin against moto', () => {
           '--out',
           out,
           '--json',
-          ...(mode === 'assume-role' ? ['--collector-exe', exe] : []),
+          ...(mode === 'assume-role' ? ['--collector-exe', exe, '--zip'] : []),
         ],
         { prompt: async () => '123456' },
       );
@@ -115,9 +118,22 @@ describe('triage-admin against moto', () => {
       const result = JSON.parse(issued.stdout) as {
         accessKeyId: string;
         bundleDir: string;
+        bundleZip: string | null;
         collectorExe: string | null;
         ledgerId: string;
       };
+      // --zip: the same folder in one file, 0600, the program still executable once unzipped.
+      expect(result.bundleZip).toBe(mode === 'assume-role' ? `${out}.zip` : null);
+      if (result.bundleZip !== null) {
+        expect((await stat(result.bundleZip)).mode & 0o777).toBe(0o600);
+        const listing = (await runFile('unzip', ['-Z', result.bundleZip])).stdout;
+        const top = basename(out);
+        expect(listing).toMatch(new RegExp(`-rw-------.* ${top}/bundle\\.json\\n`));
+        expect(listing).toMatch(new RegExp(`-rw-r--r--.* ${top}/README\\.txt\\n`));
+        expect(listing).toMatch(new RegExp(`-rwxr-xr-x.* ${top}/triage-collect-assume-role\\n`));
+        const zipped = (await runFile('unzip', ['-p', result.bundleZip, `${top}/bundle.json`])).stdout;
+        expect(zipped).toBe(await readFile(join(out, 'bundle.json'), 'utf8'));
+      }
       expect((await readdir(out)).sort()).toEqual(
         mode === 'assume-role'
           ? ['README.txt', 'bundle.json', `triage-collect-${mode}`]

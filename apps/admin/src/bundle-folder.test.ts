@@ -2,8 +2,9 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Bundle } from '@triage/bundle';
 import { generateExaminerKeyPair } from '@triage/encryption';
+import { isTriageError } from '@triage/errors';
 import { describe, expect, it } from 'vitest';
-import { writeBundleFolder } from './bundle-folder.js';
+import { checkBundleTargets, writeBundleFolder } from './bundle-folder.js';
 import { resolveCollectorExe } from './collector-exe.js';
 import type { Deps } from './deps.js';
 import { workDir } from './testing/support.js';
@@ -89,5 +90,27 @@ describe('which collector executable issue copies', () => {
     await expect(
       resolveCollectorExe(undefined, deps(dir, { TRIAGE_COLLECTOR_EXE: dir })),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('checkBundleTargets (before anything is minted)', () => {
+  it('accepts a new or empty folder, refuses one with files, and a zip that exists with --zip', async () => {
+    const dir = await workDir();
+    await checkBundleTargets(join(dir, 'new'), true);
+    await mkdir(join(dir, 'empty'));
+    await checkBundleTargets(join(dir, 'empty'), true);
+    await mkdir(join(dir, 'full'));
+    await writeFile(join(dir, 'full', 'bundle.json'), '{}');
+    expect(
+      isTriageError(
+        await checkBundleTargets(join(dir, 'full'), false).catch((e: unknown) => e),
+        'ALREADY_EXISTS',
+      ),
+    ).toBe(true);
+    await writeFile(join(dir, 'empty.zip'), '');
+    await checkBundleTargets(join(dir, 'empty'), false);
+    const zipped = await checkBundleTargets(join(dir, 'empty'), true).catch((e: unknown) => e);
+    expect(isTriageError(zipped, 'ALREADY_EXISTS')).toBe(true);
+    expect((zipped as Error).message).toContain('empty.zip already exists');
   });
 });

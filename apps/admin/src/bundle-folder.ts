@@ -1,6 +1,6 @@
-import { chmod, constants, copyFile, mkdir, open, readdir } from 'node:fs/promises';
+import { chmod, constants, copyFile, mkdir, open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { type Bundle, formatBundle } from '@triage/bundle';
+import { type Bundle, formatBundle, writeZip } from '@triage/bundle';
 import { TriageError } from '@triage/errors';
 import { renderOperatorReadme } from './operator-readme.js';
 
@@ -60,4 +60,53 @@ export async function writeBundleFolder(
   }
   await writeNew(readme, operatorReadme(bundle, mode, exe ? basename(exe) : undefined), 0o644);
   return { dir, bundleFile, readme, exe };
+}
+
+/**
+ * Refuses, before a credential is minted, a bundle folder that has files in
+ * it or (with `zip`) a `FOLDER.zip` that exists: minting first would leave a
+ * live credential with nowhere to go.
+ *
+ * @throws TriageError `ALREADY_EXISTS`
+ */
+export async function checkBundleTargets(dir: string, zip: boolean): Promise<void> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  if (entries.length > 0) {
+    throw new TriageError('ALREADY_EXISTS', `${dir} is not empty; choose another --out or remove it`, {
+      context: { path: dir },
+    });
+  }
+  if (zip && (await stat(`${dir}.zip`).catch(() => undefined)) !== undefined) {
+    throw new TriageError('ALREADY_EXISTS', `${dir}.zip already exists; choose another --out or remove it`, {
+      context: { path: `${dir}.zip` },
+    });
+  }
+}
+
+/**
+ * The bundle folder as one zip beside it (`FOLDER.zip`, 0600: it holds the
+ * credentials), entries under the folder's name with their modes, so the
+ * collector is still executable after `unzip`.
+ *
+ * @returns the zip's path
+ * @throws TriageError `ALREADY_EXISTS`, `IO_ERROR`
+ */
+export async function zipBundleFolder(
+  written: { dir: string; bundleFile: string; readme: string; exe: string | null },
+  now: Date,
+): Promise<string> {
+  const top = basename(written.dir);
+  const path = `${written.dir}.zip`;
+  await writeZip(
+    path,
+    [
+      { name: `${top}/bundle.json`, source: { path: written.bundleFile }, mode: 0o600 },
+      { name: `${top}/README.txt`, source: { path: written.readme }, mode: 0o644 },
+      ...(written.exe
+        ? [{ name: `${top}/${basename(written.exe)}`, source: { path: written.exe }, mode: 0o755 }]
+        : []),
+    ],
+    { mtime: now },
+  );
+  return path;
 }

@@ -38,6 +38,7 @@ function printIssue(result: IssueResult, json: boolean, deps: Deps): void {
       `issued ${result.mode} ${result.accessKeyId} for ${result.client}/${result.case}/${result.host}`,
       `  write-only to s3://${result.scope.bucket}/${result.scope.prefix}, expires ${result.expiresAt}`,
       `  bundle folder ${result.bundleDir} (bundle.json is 0600: it holds the credentials)`,
+      ...(result.bundleZip ? [`  bundle zip ${result.bundleZip} (0600, the same folder in one file)`] : []),
       result.collectorExe
         ? `  collector ${result.collectorExe}: the operator runs it there with no argument (see README.txt)`
         : '  no collector executable in the folder (give --collector-exe, or build it: npm run build:sea -w @triage/collector)',
@@ -263,6 +264,11 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
             describe:
               'copy this single-file collector into the folder (default $TRIAGE_COLLECTOR_EXE, else apps/collector/dist-sea/triage-collect when built)',
           })
+          .option('zip', {
+            type: 'boolean',
+            default: false,
+            describe: 'also write the folder as FOLDER.zip (0600), to send as one file',
+          })
           .option('dry-run', { type: 'boolean', default: false }),
       async (args) => {
         checkClientName(args.client);
@@ -277,6 +283,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
             maxSize: args.maxSize,
             out: args.out,
             collectorExe: args.collectorExe,
+            zip: args.zip,
             recipient: args.recipient,
             endpoint: args.endpoint,
             dryRun: args.dryRun,

@@ -10,7 +10,7 @@ import {
   issueSessionToken,
   ledgerEntryFor,
 } from '@triage/sts-broker';
-import { writeBundleFolder } from '../bundle-folder.js';
+import { checkBundleTargets, writeBundleFolder, zipBundleFolder } from '../bundle-folder.js';
 import { resolveCollectorExe } from '../collector-exe.js';
 import type { Deps } from '../deps.js';
 import { parseDuration, parseSize } from '../duration.js';
@@ -33,6 +33,8 @@ export interface IssueFlags {
   readonly endpoint?: string | undefined;
   /** The single-file collector to copy into the folder (default: TRIAGE_COLLECTOR_EXE, or the checkout's build). */
   readonly collectorExe?: string | undefined;
+  /** Also write the folder as FOLDER.zip (0600). */
+  readonly zip?: boolean | undefined;
   readonly dryRun: boolean;
 }
 
@@ -46,6 +48,8 @@ export interface IssueResult {
   readonly expiresAt: string;
   readonly scope: { readonly bucket: string; readonly prefix: string };
   readonly bundleDir: string | null;
+  /** The folder as one zip (`--zip`), 0600; null without. */
+  readonly bundleZip: string | null;
   /** The collector executable in the folder (with --dry-run: the one that would be copied); null for none. */
   readonly collectorExe: string | null;
   readonly ledgerId: string | null;
@@ -133,11 +137,13 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
       expiresAt: new Date(deps.now().getTime() + seconds * 1000).toISOString(),
       scope: { bucket: state.bucket, prefix },
       bundleDir: null,
+      bundleZip: null,
       collectorExe: collectorExe ?? null,
       ledgerId: null,
       dryRun: true,
     };
   }
+  await checkBundleTargets(bundleDir, flags.zip === true);
   const code = await mfaCode(flags, deps, state.mfaSerial);
   const sts = deps.aws.sts({ ...adminTarget, credentials: state.uploaderKey });
   const issued: IssuedCredentials =
@@ -225,6 +231,7 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
     };
   }
   const written = await writeBundleFolder(bundleDir, bundle, flags.mode, collectorExe);
+  const bundleZip = flags.zip === true ? await zipBundleFolder(written, deps.now()) : null;
   return {
     client: state.client,
     case: flags.case,
@@ -239,6 +246,7 @@ export async function issue(flags: IssueFlags, deps: Deps, store: StateStore): P
           ? { bucket: state.bucket, prefix: '(whole bucket)' }
           : issued.scope,
     bundleDir: written.dir,
+    bundleZip,
     collectorExe: written.exe,
     ledgerId: entry.id,
     dryRun: false,
