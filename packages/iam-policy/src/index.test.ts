@@ -1,16 +1,12 @@
 /** Every name the README imports from the package is exported by its entry point. */
 import { readFileSync } from 'node:fs';
+import { readmeImports } from '@triage/testkit';
 import { expect, it } from 'vitest';
 import * as entry from './index.js';
 
 it('README examples import only names the entry point exports', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const imported = [...readme.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@triage\/iam-policy'/g)].flatMap((m) =>
-    (m[1] as string)
-      .split(',')
-      .map((name) => name.trim())
-      .filter((name) => name.length > 0 && !name.startsWith('type ')),
-  );
+  const imported = readmeImports(readme, '@triage/iam-policy');
   expect(imported.length).toBeGreaterThan(5);
   expect(imported.filter((name) => !(name in entry))).toEqual([]);
 });

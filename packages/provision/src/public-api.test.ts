@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderPublicApi } from '@triage/testkit';
+import { readmeImports, renderPublicApi } from '@triage/testkit';
 import { expect, it } from 'vitest';
 import * as entry from './index.js';
 
@@ -19,12 +19,7 @@ it('matches the recorded public API', async () => {
 
 it('README examples import only exported names, and its API table lists every value export', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const imported = [...readme.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@triage\/provision'/g)].flatMap((m) =>
-    (m[1] as string)
-      .split(',')
-      .map((name) => name.trim())
-      .filter((name) => name.length > 0 && !name.startsWith('type ')),
-  );
+  const imported = readmeImports(readme, '@triage/provision');
   expect(imported.length).toBeGreaterThan(3);
   expect(imported.filter((name) => !(name in entry))).toEqual([]);
   const table = readme.slice(readme.indexOf('## API'));

@@ -36,6 +36,7 @@ export {
   tailFile,
 } from './process.js';
 export { renderPublicApi } from './public-api.js';
+export { readmeImports } from './readme.js';
 export {
   isOrphan,
   isRunning,

@@ -17,19 +17,7 @@ import {
   type TrailEvent,
   type TrailFile,
 } from './reader.js';
-import { type CloudTrailRecord, syntheticTrail } from './synthetic.js';
-
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { type CloudTrailRecord, prng, syntheticTrail } from './synthetic.js';
 
 const random = prng(0xc10d7a11);
 const int = (n: number) => Math.floor(random() * n);

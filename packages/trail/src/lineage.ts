@@ -824,13 +824,7 @@ export interface Chain {
  */
 export function chainsOf(graph: LineageGraph, accessKeyId?: string): Chain[] {
   const byKey = new Map(graph.keys.map((k) => [k.accessKeyId, k]));
-  const children = new Map<string, MintEdge[]>();
-  for (const edge of graph.edges) {
-    if (edge.parentKey === undefined || edge.childKey === undefined) continue;
-    const list = children.get(edge.parentKey) ?? [];
-    list.push(edge);
-    children.set(edge.parentKey, list);
-  }
+  const children = childrenByParent(graph);
   const chains: Chain[] = [];
   for (const root of graph.roots) {
     const keys: KeyNode[] = [];
@@ -851,6 +845,21 @@ export function chainsOf(graph: LineageGraph, accessKeyId?: string): Chain[] {
     if (accessKeyId === undefined || seen.has(accessKeyId)) chains.push({ root, keys, edges });
   }
   return chains;
+}
+
+/**
+ * Every key's successful minting calls, by the calling key, in time order
+ * (internal: the trees of {@link chainsOf} and the text tree).
+ */
+export function childrenByParent(graph: LineageGraph): Map<string, MintEdge[]> {
+  const children = new Map<string, MintEdge[]>();
+  for (const edge of graph.edges) {
+    if (edge.parentKey === undefined || edge.childKey === undefined) continue;
+    const list = children.get(edge.parentKey) ?? [];
+    list.push(edge);
+    children.set(edge.parentKey, list);
+  }
+  return children;
 }
 
 /**

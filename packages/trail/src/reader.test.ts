@@ -20,6 +20,7 @@ import {
   type TrailFile,
   type TrailSource,
 } from './reader.js';
+import { prng } from './synthetic.js';
 
 const ACCOUNT = '111122223333';
 const T0 = Date.UTC(2024, 10, 30, 8, 43, 17);
@@ -86,15 +87,8 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 /** A big Records file: `count` records with some incompressible noise each, so its gzip is large. */
 function bigRecords(count: number, seed = 1): { json: string; gz: Buffer } {
-  // mulberry32
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next = prng(seed);
+  const random = () => Math.floor(next() * 4294967296);
   const noise = () => {
     let s = '';
     for (let i = 0; i < 10; i++) s += random().toString(16).padStart(8, '0');

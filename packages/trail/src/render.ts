@@ -2,7 +2,7 @@
  * The lineage for people: an indented tree, and Graphviz DOT or Mermaid
  * text for a picture. Pure functions of a {@link LineageGraph}.
  */
-import { chainsOf, type KeyNode, type LineageGraph, type MintEdge } from './lineage.js';
+import { chainsOf, childrenByParent, type KeyNode, type LineageGraph, type MintEdge } from './lineage.js';
 
 /** Options for {@link formatLineageTree}. */
 export interface FormatTreeOptions {
@@ -46,13 +46,7 @@ function describeEdge(edge: MintEdge): string {
 export function formatLineageTree(graph: LineageGraph, options: FormatTreeOptions = {}): string {
   const skipQuiet = options.skipQuiet ?? true;
   const byKey = new Map(graph.keys.map((k) => [k.accessKeyId, k]));
-  const children = new Map<string, MintEdge[]>();
-  for (const edge of graph.edges) {
-    if (edge.parentKey === undefined || edge.childKey === undefined) continue;
-    const list = children.get(edge.parentKey) ?? [];
-    list.push(edge);
-    children.set(edge.parentKey, list);
-  }
+  const children = childrenByParent(graph);
   const lines: string[] = [];
   const walk = (key: string, indent: string, seen: Set<string>) => {
     for (const [i, edge] of (children.get(key) ?? []).entries()) {

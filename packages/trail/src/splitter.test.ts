@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RecordSplitter } from './splitter.js';
+import { prng } from './synthetic.js';
 
 interface Problem {
   readonly reason: string;
@@ -358,18 +359,6 @@ describe('RecordSplitter: malformed files', () => {
 
 // ---------------------------------------------------------------------------
 // Property test: random valid documents, random chunk boundaries.
-
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(readonly random: () => number) {}

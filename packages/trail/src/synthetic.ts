@@ -97,8 +97,11 @@ export interface SyntheticTrail {
   records(): Generator<CloudTrailRecord, void, undefined>;
 }
 
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
+/**
+ * mulberry32: a small deterministic PRNG, numbers in [0, 1). Also the
+ * package's tests' source of randomness (not exported by the entry point).
+ */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
