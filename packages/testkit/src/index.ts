@@ -12,6 +12,13 @@ import type { ServicesInfo } from './services.js';
 
 export { makeTestCertificates, type TestCertificates } from './certificates.js';
 export {
+  DEBIAN_PARSERS,
+  type DebianPackage,
+  type DebianTools,
+  debianParsers,
+  ensureDebianTools,
+} from './debian.js';
+export {
   type Fault,
   type FaultProxy,
   type FaultProxyOptions,
