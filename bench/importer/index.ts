@@ -37,6 +37,7 @@ import type { ArtifactRecord } from '@triage/artifact-schema';
 import { importCollection, openCaseStore } from '@triage/case-store';
 import { openCollection, sealCollection } from '@triage/collection';
 import { generateExaminerKeyPair, generateSigningKeyPair } from '@triage/encryption';
+import { seededRandom } from '@triage/testkit';
 import Database from 'better-sqlite3';
 import type { BenchOptions, BenchResult } from '../run.ts';
 
@@ -44,18 +45,6 @@ const TARGET_RATE = 200_000;
 /** The page cache importCollection gives its transaction (packages/case-store/src/import.ts); the peer gets it too. */
 const IMPORT_CACHE_KIB = 64 * 1024;
 const TARGET_RATIO = 0.4;
-
-/** A small deterministic PRNG (mulberry32), so every run seals the same records. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASE_TIME = Date.parse('2026-11-20T00:00:00.000Z');
 const COLLECTED_AT = '2026-11-23T16:00:01.123Z';
@@ -94,7 +83,7 @@ const MIX: readonly [ArtifactRecord['kind'], number][] = [
 
 /** N realistic records of mixed kinds: one host_info, then {@link MIX}. */
 export function* benchRecords(count: number, seed = 8): Generator<ArtifactRecord> {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(list: readonly T[]): T => list[int(list.length)] as T;
   const time = () => new Date(BASE_TIME + int(3 * 86_400_000)).toISOString();

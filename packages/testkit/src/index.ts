@@ -43,6 +43,7 @@ export {
   tailFile,
 } from './process.js';
 export { renderPublicApi } from './public-api.js';
+export { seededRandom } from './random.js';
 export { readmeImports } from './readme.js';
 export {
   isOrphan,
