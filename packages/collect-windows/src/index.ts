@@ -6,4 +6,80 @@
  *
  * @packageDocumentation
  */
+export {
+  type EvtxChecksum,
+  type EvtxChunkHeader,
+  type EvtxDiagnostic,
+  type EvtxDiagnosticKind,
+  type EvtxEvent,
+  type EvtxFile,
+  type EvtxFileHeader,
+  type EvtxJsonObject,
+  type EvtxJsonValue,
+  type EvtxOpenOptions,
+  type EvtxRecord,
+  type EvtxRecordsOptions,
+  type EvtxRecordWarning,
+  type EvtxStats,
+  openEvtx,
+} from './evtx/evtx.js';
+export {
+  type LnkConsole,
+  type LnkDiagnostic,
+  type LnkExtraBlock,
+  type LnkExtraData,
+  type LnkFile,
+  type LnkHeader,
+  type LnkLinkInfo,
+  type LnkNetworkLink,
+  type LnkOptions,
+  type LnkStringData,
+  type LnkTargetIdList,
+  type LnkTracker,
+  type LnkVolume,
+  parseLnk,
+} from './lnk/lnk.js';
+export type {
+  FileEntryShellItem,
+  NetworkLocationShellItem,
+  OtherShellItem,
+  RootFolderShellItem,
+  ShellItem,
+  VolumeShellItem,
+} from './lnk/shell-items.js';
+export {
+  type PrefetchDiagnostic,
+  type PrefetchFile,
+  type PrefetchOptions,
+  type PrefetchVolume,
+  parsePrefetch,
+} from './prefetch/prefetch.js';
+export type { HiveBaseBlock } from './regf/base-block.js';
+export type { HiveDiagnostic, HiveDiagnosticCode } from './regf/diagnostics.js';
+export { type OpenHiveOptions, openHive, type RegistryHive, type RegistryKey } from './regf/hive.js';
+export type { HiveLogReport, HiveRecovery } from './regf/log.js';
+export type { KeySecurity } from './regf/security.js';
+export {
+  REGISTRY_VALUE_TYPES,
+  type RegistryValue,
+  type RegistryValueTypeName,
+  registryValueType,
+  type ValueStorage,
+} from './regf/value.js';
+export { type HiveVisitor, type WalkHiveOptions, type WalkHiveResult, walkHive } from './regf/walk.js';
 export { type ByteSource, bufferSource, fileSource } from './source.js';
+export {
+  parseTaskXml,
+  type TaskAction,
+  type TaskPrincipal,
+  type TaskTrigger,
+  type TaskTriggerType,
+  type TaskXml,
+  type TaskXmlDiagnostic,
+  type TaskXmlOptions,
+} from './tasks/task-xml.js';
+export {
+  type PartialDecompression,
+  xpressHuffmanDecompress,
+  xpressHuffmanDecompressPartial,
+} from './xpress/xpress-huffman.js';
