@@ -230,7 +230,8 @@ export const ERROR_CODES = Object.freeze({
   TESTKIT_INSTALL_FAILED: {
     category: 'unavailable',
     retryable: false,
-    summary: 'The test kit could not install a local test server (moto or MinIO) or a Debian parser for differential tests.',
+    summary:
+      'The test kit could not install a local test server (moto or MinIO) or a Debian parser for differential tests.',
   },
   TESTKIT_START_FAILED: {
     category: 'unavailable',
