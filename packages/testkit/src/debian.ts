@@ -114,16 +114,46 @@ export async function ensureDebianTools(
       await rm(root, { recursive: true, force: true });
       await mkdir(root, { recursive: true });
       const debs = await mkdtemp(join(options.cacheDir, 'debs-'));
+      // The system's package lists first; without them (a fresh container), lists of our own in the
+      // cache, fetched by an apt-get update that needs no root and leaves the system's apt untouched.
+      const aptDir = join(options.cacheDir, 'apt');
+      const ownLists = [
+        '-o',
+        `Dir::State::Lists=${join(aptDir, 'lists')}`,
+        '-o',
+        `Dir::Cache=${join(aptDir, 'cache')}`,
+        '-o',
+        'Debug::NoLocking=1',
+      ];
+      let aptOptions: string[] = [];
+      const download = (p: DebianPackage) =>
+        run('apt-get', [...aptOptions, 'download', `${p.name}=${p.version}`], debs, env);
       try {
         for (const p of packages) {
           try {
-            await run('apt-get', ['download', `${p.name}=${p.version}`], debs, env);
-          } catch (error) {
-            throw new TriageError(
-              'TESTKIT_INSTALL_FAILED',
-              `Could not fetch the Debian package ${p.name}=${p.version} with apt-get download: the differential tests need Debian 12 (bookworm) with its package lists (apt-get update) and network access.`,
-              { cause: error, context: { package: p.name, version: p.version } },
-            );
+            await download(p);
+          } catch (first) {
+            try {
+              if (aptOptions.length === 0) {
+                options.log?.(
+                  'the system has no usable package lists; fetching our own into the cache (apt-get update)',
+                );
+                await mkdir(join(aptDir, 'lists', 'partial'), { recursive: true });
+                await mkdir(join(aptDir, 'cache', 'archives', 'partial'), { recursive: true });
+                aptOptions = ownLists;
+                await run('apt-get', [...aptOptions, 'update'], debs, env);
+              }
+              await download(p);
+            } catch (error) {
+              throw new TriageError(
+                'TESTKIT_INSTALL_FAILED',
+                `Could not fetch the Debian package ${p.name}=${p.version} with apt-get download: the differential tests need Debian 12 (bookworm) with network access to its mirrors.`,
+                {
+                  cause: new AggregateError([first, error]),
+                  context: { package: p.name, version: p.version },
+                },
+              );
+            }
           }
         }
         for (const file of (await readdir(debs)).filter((f) => f.endsWith('.deb')).sort()) {
