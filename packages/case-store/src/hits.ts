@@ -222,12 +222,28 @@ export function commandPaths(command: string): string[] {
       continue;
     }
     if (/^\d*[<>]/.test(raw)) continue;
-    let word = raw.replace(/^['"]+|['"]+$/g, '');
+    let word = unquoted(raw);
     const assignment = /^[A-Za-z_][A-Za-z0-9_]*=(.*)$/.exec(word);
-    if (assignment) word = (assignment[1] ?? '').replace(/^['"]+|['"]+$/g, '');
+    if (assignment) word = unquoted(assignment[1] ?? '');
     if (word.startsWith('/')) paths.push(word);
   }
   return paths;
+}
+
+/**
+ * `word` without its leading and trailing quote characters, in linear time
+ * (`/['"]+$/` is quadratic in a run of quotes inside a planted command line).
+ */
+function unquoted(word: string): string {
+  const isQuote = (i: number) => {
+    const c = word.charCodeAt(i);
+    return c === 0x22 || c === 0x27;
+  };
+  let start = 0;
+  let end = word.length;
+  while (start < end && isQuote(start)) start++;
+  while (end > start && isQuote(end - 1)) end--;
+  return word.slice(start, end);
 }
 
 /** The suspicious paths among `candidates`, each once, with why. */

@@ -13,6 +13,7 @@ import {
   parseZshHistory,
   unmetafyZsh,
 } from '../parsers/history.js';
+import { withoutTrailingSlashes } from '../parsers/paths.js';
 
 type Parser = (lines: Lines) => AsyncGenerator<HistoryCommand>;
 
@@ -102,7 +103,7 @@ export const historyCollector: Collector = {
     if (!homes.has('/root')) homes.set('/root', null);
     for (const [home, user] of homes) {
       for (const spec of HISTORY_FILES) {
-        const path = `${home.replace(/\/+$/, '')}/${spec.file}`;
+        const path = `${withoutTrailingSlashes(home)}/${spec.file}`;
         try {
           yield* historyFile(ctx, path, user, spec);
         } catch (error) {

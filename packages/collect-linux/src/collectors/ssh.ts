@@ -2,6 +2,7 @@ import type { ArtifactRecord } from '@triage/artifact-schema';
 import { TriageError } from '@triage/errors';
 import type { CollectContext, Collector } from '../context.js';
 import { regularFile } from '../io.js';
+import { withoutTrailingSlashes } from '../parsers/paths.js';
 import { parseAuthorizedKeyLine, parseKnownHostLine } from '../parsers/ssh-keys.js';
 import { expandAuthorizedKeysPath, parseSshdConfig } from '../parsers/sshd-config.js';
 
@@ -145,7 +146,7 @@ async function* knownHosts(
 }
 
 function joinHome(home: string, relative: string): string {
-  return `${home.replace(/\/+$/, '')}/${relative}`;
+  return `${withoutTrailingSlashes(home)}/${relative}`;
 }
 
 /**

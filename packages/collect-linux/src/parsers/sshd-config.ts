@@ -3,6 +3,8 @@
  * functions.
  */
 
+import { withoutTrailingSlashes } from './paths.js';
+
 /** One directive of the unconditional part of an sshd_config file. */
 export interface SshdDirective {
   /** Lower-cased keyword, e.g. `authorizedkeysfile`. */
@@ -91,5 +93,5 @@ export function expandAuthorizedKeysPath(
     else return null;
   }
   if (out.startsWith('/')) return out;
-  return `${user.home.replace(/\/+$/, '')}/${out}`;
+  return `${withoutTrailingSlashes(user.home)}/${out}`;
 }

@@ -846,7 +846,10 @@ describe('damage', () => {
       const body = w.toBytes();
       const head = new Uint8Array(24);
       new DataView(head.buffer).setUint32(20, body.length, true);
-      return Uint8Array.from([...head, ...body]);
+      const out = new Uint8Array(head.length + body.length);
+      out.set(head, 0);
+      out.set(body, head.length);
+      return out;
     };
     const blob: XRecord = {
       id: 1,

@@ -102,7 +102,7 @@ function int64Json(value: bigint): number | string {
 /** Decodes UTF-16LE, dropping trailing NUL characters (substitution strings often carry one). */
 export function decodeUtf16(bytes: Uint8Array): string {
   const even = bytes.length & 1 ? bytes.subarray(0, bytes.length - 1) : bytes;
-  return utf16.decode(even).replace(/\0+$/, '');
+  return withoutTrailingNuls(utf16.decode(even));
 }
 
 function hex(value: bigint | number): string {
@@ -247,7 +247,7 @@ export function decodeValue(type: number, bytes: Uint8Array, at: number, size: n
       case ValueType.String:
         return decodeUtf16(data);
       case ValueType.AnsiString:
-        return decodeAnsi(data).replace(/\0+$/, '');
+        return withoutTrailingNuls(decodeAnsi(data));
       case ValueType.Binary:
       case ValueType.EvtHandle:
       case ValueType.EvtXml:
@@ -320,4 +320,14 @@ export function valueText(value: EvtxJsonValue): string {
   if (Array.isArray(value)) return value.map(valueText).join(',');
   if (typeof value === 'object') return '';
   return String(value);
+}
+
+/**
+ * `text` without trailing NULs, in linear time: `/\0+$/` is quadratic in a
+ * run of NULs that is not at the end, which a crafted record can hold.
+ */
+function withoutTrailingNuls(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
