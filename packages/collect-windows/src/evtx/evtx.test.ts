@@ -27,6 +27,7 @@ import {
   type XValue,
 } from '../testing/evtx-builder.js';
 import { type EvtxDiagnostic, type EvtxRecord, type EvtxRecordsOptions, openEvtx } from './evtx.js';
+import { MAX_XML_CHARS } from './render.js';
 
 async function readAll(file: Uint8Array, options: EvtxRecordsOptions = {}) {
   const evtx = await openEvtx(bufferSource(file, 'test.evtx'));
@@ -781,6 +782,34 @@ describe('damage', () => {
         kind: 'binxml',
         recordId: 1,
         reason: expect.stringContaining('more than 524288 characters'),
+      }),
+    ]);
+  });
+
+  it('skips a record whose XML text would pass its limit (a long name used by many nodes), keeping its JSON', async () => {
+    // A name of 8,000 characters on 300 x 300 nodes: under the node budget, and names are not counted as
+    // rendered characters, so the JSON (one key) is small; as XML text it would be 1.4 billion characters.
+    const long = 'N'.repeat(8000);
+    const wide = template(
+      el('Event', {}, el('UserData', {}, ...Array.from({ length: 300 }, () => sub(0, 0x21)))),
+    );
+    const inner = v.binxml((w) => {
+      w.fragmentHeader();
+      for (let i = 0; i < 300; i++) w.element(el(long), false);
+      w.eof();
+    });
+    const bomb: XRecord = { id: 1, body: (w) => w.fragmentHeader().templateInstance(wide, [inner]).eof() };
+    const file = buildFile([buildChunk([bomb, logonRecord(2)])]);
+    const json = await readAll(file);
+    expect(json.records.map((r) => r.recordId)).toEqual([1, 2]);
+    expect(json.diagnostics).toEqual([]);
+    const xml = await readAll(file, { xml: true });
+    expect(xml.records.map((r) => r.recordId)).toEqual([2]);
+    expect(xml.diagnostics).toEqual([
+      expect.objectContaining({
+        kind: 'binxml',
+        recordId: 1,
+        reason: expect.stringContaining(`XML text is longer than ${MAX_XML_CHARS} characters`),
       }),
     ]);
   });

@@ -749,7 +749,7 @@ function eventIdBeforeRendering(ctx: ChunkContext, nodes: readonly BxTop[]): num
   const ref = values[where.sub];
   if (!ref) return null;
   try {
-    return toEventId(decodeValue(ref.type, ctx.bytes, ref.offset, ref.size));
+    return toEventId(decodeValue(ref.type, ctx.bytes, ref.offset, ref.size, ctx.view));
   } catch (error) {
     if (error instanceof ValueDecodeError) return undefined;
     throw error;

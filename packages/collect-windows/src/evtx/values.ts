@@ -114,14 +114,30 @@ function hexBytes(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex').toUpperCase();
 }
 
-/** `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`: the first three fields little-endian (MS-DTYP 2.3.4). */
-function formatGuid(bytes: Uint8Array): string {
-  const h = (from: number, to: number, reverse: boolean): string => {
-    const part = Array.from(bytes.subarray(from, to));
-    if (reverse) part.reverse();
-    return part.map((b) => b.toString(16).padStart(2, '0')).join('');
-  };
-  return `{${h(0, 4, true)}-${h(4, 6, true)}-${h(6, 8, true)}-${h(8, 10, false)}-${h(10, 16, false)}}`.toUpperCase();
+/** Two upper-case hex digits for each byte value. */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) =>
+  b.toString(16).padStart(2, '0').toUpperCase(),
+);
+
+/**
+ * `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}` of the 16 bytes at `at`: the first
+ * three fields little-endian (MS-DTYP 2.3.4), upper case. The caller checked
+ * the bounds.
+ */
+function formatGuid(bytes: Uint8Array, at: number): string {
+  let text = '{';
+  for (let i = 0; i < 16; i++) {
+    // Bytes 0-3, 4-5 and 6-7 are little-endian fields: each is written from its last byte.
+    const from = i < 4 ? 3 - i : i < 6 ? 9 - i : i < 8 ? 13 - i : i;
+    if (i === 4 || i === 6 || i === 8 || i === 10) text += '-';
+    text += HEX_BYTE[bytes[at + from] ?? 0];
+  }
+  return `${text}}`;
+}
+
+/** `n` in decimal, zero-padded to `width` digits. */
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
 }
 
 /**
@@ -146,18 +162,16 @@ export function formatFiletime(ticks: bigint): string {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const hh = Math.floor(daySeconds / 3600);
   const mm = Math.floor((daySeconds % 3600) / 60);
   const ss = daySeconds % 60;
-  return `${p(year, 4)}-${p(month)}-${p(day)}T${p(hh)}:${p(mm)}:${p(ss)}.${fraction.toString().padStart(7, '0')}Z`;
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hh)}:${pad(mm)}:${pad(ss)}.${fraction.toString().padStart(7, '0')}Z`;
 }
 
 /** SYSTEMTIME (libyal "Systemtime"): year, month, day of week, day, hour, minute, second, milliseconds. */
 function formatSystemtime(view: DataView, at: number): string {
   const f = (i: number) => view.getUint16(at + i * 2, true);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(f(0), 4)}-${p(f(1))}-${p(f(3))}T${p(f(4))}:${p(f(5))}:${p(f(6))}.${p(f(7), 3)}Z`;
+  return `${pad(f(0), 4)}-${pad(f(1))}-${pad(f(3))}T${pad(f(4))}:${pad(f(5))}:${pad(f(6))}.${pad(f(7), 3)}Z`;
 }
 
 /**
@@ -208,7 +222,7 @@ function scalar(type: number, view: DataView, bytes: Uint8Array, at: number, wid
     case ValueType.Bool:
       return view.getUint32(at, true) !== 0;
     case ValueType.Guid:
-      return formatGuid(bytes.subarray(at, at + 16));
+      return formatGuid(bytes, at);
     case ValueType.FileTime:
       return formatFiletime(view.getBigUint64(at, true));
     case ValueType.SystemTime:
@@ -230,14 +244,19 @@ function scalar(type: number, view: DataView, bytes: Uint8Array, at: number, wid
  * Types with no defined text form (EvtHandle 0x20, EvtXml 0x23, binary
  * arrays, unknown codes) come back as upper-case hex of their bytes.
  *
+ * @param view - a DataView over exactly `bytes` (the chunk's), to spare making one per value
  * @throws ValueDecodeError when the size does not fit the type
  */
-export function decodeValue(type: number, bytes: Uint8Array, at: number, size: number): EvtxJsonValue {
+export function decodeValue(
+  type: number,
+  bytes: Uint8Array,
+  at: number,
+  size: number,
+  view: DataView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+): EvtxJsonValue {
   const end = at + size;
   if (at < 0 || size < 0 || end > bytes.length)
     throw new ValueDecodeError(`value of ${size} bytes outside the data`);
-  const data = bytes.subarray(at, end);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const base = type & 0x7f;
   const isArray = (type & ValueType.Array) !== 0;
   if (!isArray) {
@@ -245,13 +264,13 @@ export function decodeValue(type: number, bytes: Uint8Array, at: number, size: n
       case ValueType.Null:
         return null;
       case ValueType.String:
-        return decodeUtf16(data);
+        return decodeUtf16(bytes.subarray(at, end));
       case ValueType.AnsiString:
-        return withoutTrailingNuls(decodeAnsi(data));
+        return withoutTrailingNuls(decodeAnsi(bytes.subarray(at, end)));
       case ValueType.Binary:
       case ValueType.EvtHandle:
       case ValueType.EvtXml:
-        return hexBytes(data);
+        return hexBytes(bytes.subarray(at, end));
       case ValueType.Sid: {
         const { sid, length } = readSid(bytes, at, end);
         if (length !== size) throw new ValueDecodeError(`SID is ${length} bytes but the value is ${size}`);
@@ -263,10 +282,10 @@ export function decodeValue(type: number, bytes: Uint8Array, at: number, size: n
       case ValueType.Bool:
         // Booleans are 32-bit (libyal "Value types"); accept the narrower forms some writers use.
         if (size !== 1 && size !== 2 && size !== 4) throw new ValueDecodeError(`bool value of ${size} bytes`);
-        return data.some((b) => b !== 0);
+        return bytes.subarray(at, end).some((b) => b !== 0);
       default: {
         const width = WIDTH[type];
-        if (width === undefined) return hexBytes(data);
+        if (width === undefined) return hexBytes(bytes.subarray(at, end));
         if (size !== width)
           throw new ValueDecodeError(`type 0x${type.toString(16)} needs ${width} bytes, has ${size}`);
         return scalar(type, view, bytes, at, width);
@@ -277,6 +296,7 @@ export function decodeValue(type: number, bytes: Uint8Array, at: number, size: n
     case ValueType.String:
     case ValueType.AnsiString: {
       // Arrays of strings: each item ends with a NUL (libyal "Value types", 0x81/0x82).
+      const data = bytes.subarray(at, end);
       const text = base === ValueType.String ? utf16.decode(data.subarray(0, size & ~1)) : decodeAnsi(data);
       const items = text.split('\0');
       if (items.length > 1 && items.at(-1) === '') items.pop();
@@ -301,7 +321,7 @@ export function decodeValue(type: number, bytes: Uint8Array, at: number, size: n
     }
     default: {
       const width = WIDTH[base];
-      if (width === undefined) return hexBytes(data);
+      if (width === undefined) return hexBytes(bytes.subarray(at, end));
       if (size % width !== 0) {
         throw new ValueDecodeError(
           `array of type 0x${base.toString(16)} is ${size} bytes, not a multiple of ${width}`,
