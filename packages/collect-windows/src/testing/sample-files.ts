@@ -17,7 +17,7 @@ export function readSample(path: string): Buffer {
 }
 
 /** Every file under a sample folder, as paths relative to the samples folder, sorted; `EXPECTED*.json` left out. */
-export function listSamples(folder: 'lnk' | 'prefetch' | 'tasks'): string[] {
+export function listSamples(folder: 'appcompatcache' | 'lnk' | 'prefetch' | 'tasks'): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     for (const name of readdirSync(join(SAMPLES_DIR, rel)).sort()) {
