@@ -1,5 +1,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openCaseStore } from '@triage/case-store';
 import { generateSigningKeyPair } from '@triage/encryption';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,6 +14,52 @@ import {
 } from './testing/support.js';
 
 describe('triage-import file', () => {
+  it('imports a collection of artifact schema version 1 (written before Windows support) beside a version 2 one', async () => {
+    const dir = await workDir();
+    const key = await examinerKey(dir);
+    const records = sampleRecords(5);
+    const v1 = await makeCollection(dir, 'old.triage', {
+      records,
+      recipient: key.recipient,
+      schemaVersion: 1,
+    });
+    const v2 = await makeCollection(dir, 'new.triage', { records, recipient: key.recipient, host: 'ws-18' });
+    for (const file of [v1.file, v2.file]) {
+      const run = await cli(['file', file, '--identity', 'examiner.key'], dir);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`imported ${records.length} records`);
+    }
+    const db = join(dir, 'case.sqlite');
+    expect(tableCounts(db)).toEqual({
+      collections: 2,
+      artifacts: 2 * records.length,
+      hosts: 2,
+      import_log: 2,
+    });
+    const store = openCaseStore(db);
+    try {
+      const versions = store.db
+        .prepare(
+          "SELECT host, json_extract(manifest, '$.schema_version') AS version FROM collections ORDER BY host",
+        )
+        .all();
+      expect(versions).toEqual([
+        { host: 'ws-17', version: 1 },
+        { host: 'ws-18', version: 2 },
+      ]);
+      // The version 1 account reads through the version 2 view: its Windows columns are NULL.
+      expect(
+        store.db.prepare('SELECT host, username, uid, rid, sid FROM v_user_account ORDER BY host').all(),
+      ).toEqual([
+        { host: 'ws-17', username: 'alice', uid: 1000, rid: null, sid: null },
+        { host: 'ws-18', username: 'alice', uid: 1000, rid: null, sid: null },
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('imports a good collection, skips it the second time, and reports it', async () => {
     const dir = await workDir();
     const key = await examinerKey(dir);

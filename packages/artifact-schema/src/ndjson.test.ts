@@ -103,6 +103,16 @@ describe('NDJSON', () => {
     expect(isTriageError(await decodeError(data), 'DATA_INVALID')).toBe(true);
   });
 
+  it("checks against the schema version asked for (a collection's own)", async () => {
+    const line = bytes(
+      `${JSON.stringify({ ...group(1), kind: 'user_account', username: 'x', uid: null, gid: null, gecos: null, home: null, shell: null, password_status: 'unknown', last_change: null, min_days: null, max_days: null, warn_days: null, inactive_days: null, expires: null, name: undefined, members: undefined })}\n`,
+    );
+    expect(await decodeAll(line)).toHaveLength(1);
+    const error = await decodeError(line, { schemaVersion: 1 });
+    expect(isTriageError(error, 'DATA_INVALID')).toBe(true);
+    expect((error as Error).message).toContain('artifact schema v1');
+  });
+
   it('skips validation on request', async () => {
     const decoded = await decodeAll(bytes('{"kind":"anything"}\n'), { validate: false });
     expect(decoded[0]?.record).toEqual({ kind: 'anything' });

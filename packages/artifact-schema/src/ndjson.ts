@@ -1,5 +1,5 @@
 import { TriageError } from '@triage/errors';
-import type { ArtifactRecord } from './records.js';
+import type { ArtifactRecord, SchemaVersion } from './records.js';
 import { assertRecord } from './validate.js';
 
 /** Input bytes: a web stream, an async iterable of chunks, or one buffer. */
@@ -60,6 +60,8 @@ export function createNdjsonEncoder(
 export interface NdjsonDecodeOptions {
   /** Check each record against the schema; default true. */
   readonly validate?: boolean;
+  /** The schema version to check against; default `SCHEMA_VERSION`. */
+  readonly schemaVersion?: SchemaVersion;
   /** A longer line is an error (bounded memory); default {@link DEFAULT_MAX_LINE_BYTES}. */
   readonly maxLineBytes?: number;
   /** Stops decoding with `ABORTED`. */
@@ -174,6 +176,14 @@ export async function* decodeNdjson(
         context: { line },
       });
     }
-    yield { line, record: validate ? assertRecord(value, { line }) : (value as ArtifactRecord) };
+    yield {
+      line,
+      record: validate
+        ? assertRecord(value, {
+            line,
+            ...(options.schemaVersion === undefined ? {} : { version: options.schemaVersion }),
+          })
+        : (value as ArtifactRecord),
+    };
   }
 }

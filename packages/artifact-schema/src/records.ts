@@ -1,7 +1,7 @@
 /**
- * The artifact records, version 1. One TypeBox schema per kind; the JSON
- * Schema published in docs/schema/ is generated from these, so the validator
- * and the published document cannot drift apart.
+ * The artifact records, version 2 (the version writers write). One TypeBox
+ * schema per kind; the JSON Schema published in docs/schema/ is generated
+ * from these, so the validator and the published document cannot drift apart.
  *
  * Conventions, which docs/schema/README.md repeats for decoder writers:
  * - field names are snake_case; every record has `kind`, `source` and `collected_at`;
@@ -9,256 +9,369 @@
  * - a value the source did not have, or that could not be read, is `null`,
  *   never an empty string or a sentinel number;
  * - no record ever holds a password hash or other secret.
+ *
+ * Version 2 extends version 1 (records-v1.ts) without breaking it: every
+ * version 1 record is a valid version 2 record. It adds the kind
+ * `execution_evidence`; Windows fields on `user_account`, `login_event` and
+ * `startup_item`, each **optional** (absent: the collector has no such
+ * concept, as a Linux collector or a version 1 record; present and null: the
+ * source should have had it and did not); Windows values of `login_event.event`
+ * and `startup_item.mechanism`; and it lets `user_account`'s `uid`, `gid`,
+ * `gecos`, `home` and `shell` be null (Windows accounts have no uid or shell).
  */
-import { type Static, type TLiteral, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TLiteral, Type } from '@sinclair/typebox';
+import { Nullable, record, Time, Uint } from './primitives.js';
+import {
+  FileMetadataV1,
+  GroupV1,
+  HostInfoV1,
+  InstalledPackageV1,
+  KernelModuleV1,
+  LoginEventV1,
+  NetworkConnectionV1,
+  ProcessV1,
+  RECORD_SCHEMAS_V1,
+  ShellHistoryEntryV1,
+  SshAuthorizedKeyV1,
+  SshKnownHostV1,
+  StartupItemV1,
+  UserAccountV1,
+} from './records-v1.js';
 
-/** The schema version records carry in a collection manifest. */
-export const SCHEMA_VERSION = 1;
+/** The schema version writers put in a collection's header (`schema_version`). */
+export const SCHEMA_VERSION = 2;
 
-/** The `$id` of the published JSON Schema document. */
-export const SCHEMA_ID = 'https://triage.dev/schema/artifact-v1.schema.json';
+/** Every schema version readers accept, oldest first. */
+export const SCHEMA_VERSIONS = [1, 2] as const;
 
-/** ISO 8601 UTC timestamp with optional fraction, e.g. `2026-11-23T18:00:00.000Z`. */
-const TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$';
+/** A schema version this package knows. */
+export type SchemaVersion = (typeof SCHEMA_VERSIONS)[number];
 
-const Time = Type.String({ pattern: TIME_PATTERN, description: 'ISO 8601 time in UTC' });
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Uint = (description?: string) =>
-  Type.Integer({ minimum: 0, ...(description === undefined ? {} : { description }) });
-const Port = Type.Integer({ minimum: 0, maximum: 65535 });
-const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256, lowercase hex' });
+/**
+ * The `$id` of a version's published JSON Schema document.
+ *
+ * @param version - the schema version
+ */
+export function schemaId(version: SchemaVersion): string {
+  return `https://triage.dev/schema/artifact-v${version}.schema.json`;
+}
 
-function record<K extends string, P extends Record<string, TSchema>>(kind: K, description: string, props: P) {
-  return Type.Object(
-    {
-      kind: Type.Literal(kind) as TLiteral<K>,
-      source: Type.String({
-        minLength: 1,
-        description: 'The file, procfs path or command the record was read from',
-      }),
-      collected_at: Time,
-      ...props,
-    },
-    { title: kind, description, additionalProperties: false },
-  );
+/** The `$id` of the published JSON Schema document of {@link SCHEMA_VERSION}. */
+export const SCHEMA_ID = schemaId(SCHEMA_VERSION);
+
+/** True when `value` is a schema version this package knows. */
+export function isSchemaVersion(value: unknown): value is SchemaVersion {
+  return (SCHEMA_VERSIONS as readonly unknown[]).includes(value);
+}
+
+const SOURCE_V2 =
+  'The file, procfs path or command the record was read from (on Windows, e.g. C:\\Windows\\System32\\config\\SAM)';
+
+/** A field added in version 2: absent in version 1 records and from collectors without the concept. */
+const Added = <T extends Parameters<typeof Nullable>[0]>(schema: T) => Type.Optional(Nullable(schema));
+
+const Sid = Type.String({ pattern: '^S-1-[0-9]+(-[0-9]+)*$', description: 'a Windows security identifier' });
+
+/** Drops the envelope members of a version 1 schema's properties, to extend them. */
+function fieldsOf<P extends { kind: unknown; source: unknown; collected_at: unknown }>(properties: P) {
+  const { kind: _kind, source: _source, collected_at: _collectedAt, ...fields } = properties;
+  return fields;
 }
 
 /** One per collection: what host this is. */
-export const HostInfo = record('host_info', 'The host the collection was taken from.', {
-  hostname: Nullable(Type.String()),
-  os_id: Nullable(Type.String({ description: 'ID from os-release, e.g. ubuntu' })),
-  os_name: Nullable(Type.String({ description: 'PRETTY_NAME from os-release' })),
-  os_version: Nullable(Type.String({ description: 'VERSION_ID from os-release' })),
-  kernel_release: Nullable(Type.String({ description: 'uname -r; null for an offline image' })),
-  machine_id: Nullable(Type.String({ description: '/etc/machine-id' })),
-  boot_time: Nullable(Time),
-  timezone: Nullable(Type.String({ description: 'IANA name from /etc/timezone or /etc/localtime' })),
-  live: Type.Boolean({ description: 'true when collected from the running system, false for --root' }),
-});
+export const HostInfo = record(
+  'host_info',
+  'The host the collection was taken from.',
+  {
+    ...fieldsOf(HostInfoV1.properties),
+    hostname: Nullable(
+      Type.String({ description: '/etc/hostname; on Windows the ComputerName of the SYSTEM hive' }),
+    ),
+    os_id: Nullable(Type.String({ description: 'ID from os-release, e.g. ubuntu; windows on Windows' })),
+    os_name: Nullable(
+      Type.String({
+        description: 'PRETTY_NAME from os-release; on Windows ProductName, e.g. Windows 10 Pro',
+      }),
+    ),
+    os_version: Nullable(
+      Type.String({
+        description: 'VERSION_ID from os-release; on Windows the build (CurrentBuild), e.g. 19045',
+      }),
+    ),
+    machine_id: Nullable(Type.String({ description: '/etc/machine-id; on Windows MachineGuid' })),
+    timezone: Nullable(
+      Type.String({
+        description:
+          'IANA name from /etc/timezone or /etc/localtime; on Windows the TimeZoneKeyName, e.g. Eastern Standard Time',
+      }),
+    ),
+  },
+  SOURCE_V2,
+);
 
-/** An account from /etc/passwd, with status (never the hash) from /etc/shadow. */
-export const UserAccount = record('user_account', 'A local account; shadow gives status and dates only.', {
-  username: Type.String(),
-  uid: Type.Integer(),
-  gid: Type.Integer(),
-  gecos: Type.String(),
-  home: Type.String(),
-  shell: Type.String(),
-  password_status: Type.Union(
-    [
-      Type.Literal('set'),
-      Type.Literal('locked'),
-      Type.Literal('empty'),
-      Type.Literal('disabled'),
-      Type.Literal('unknown'),
-    ],
-    {
-      description:
-        'set: a hash is present; locked: hash prefixed with !; empty: no password needed; disabled: * or !! with no hash; unknown: shadow unreadable or no entry',
-    },
-  ),
-  last_change: Nullable(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'date, UTC' })),
-  min_days: Nullable(Type.Integer()),
-  max_days: Nullable(Type.Integer()),
-  warn_days: Nullable(Type.Integer()),
-  inactive_days: Nullable(Type.Integer()),
-  expires: Nullable(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'date, UTC' })),
-});
+/** A Windows account control flag name (the ACB bits of the SAM F value). */
+export const AccountFlag = Type.Union([
+  Type.Literal('disabled'),
+  Type.Literal('home_dir_required'),
+  Type.Literal('password_not_required'),
+  Type.Literal('temp_duplicate'),
+  Type.Literal('normal'),
+  Type.Literal('mns_logon'),
+  Type.Literal('interdomain_trust'),
+  Type.Literal('workstation_trust'),
+  Type.Literal('server_trust'),
+  Type.Literal('password_never_expires'),
+  Type.Literal('locked_out'),
+  Type.Literal('encrypted_text_password_allowed'),
+  Type.Literal('smartcard_required'),
+  Type.Literal('trusted_for_delegation'),
+  Type.Literal('not_delegated'),
+  Type.Literal('use_des_key_only'),
+]);
+
+/** A local account: /etc/passwd with shadow's status and dates, or a Windows SAM account or profile. */
+export const UserAccount = record(
+  'user_account',
+  'A local account; shadow gives status and dates only. On Windows: a SAM account, or a profile of the ProfileList.',
+  {
+    ...fieldsOf(UserAccountV1.properties),
+    uid: Nullable(Type.Integer({ description: 'null on Windows (see rid)' })),
+    gid: Nullable(Type.Integer({ description: 'null on Windows' })),
+    gecos: Nullable(Type.String({ description: 'the GECOS field; on Windows the full name' })),
+    home: Nullable(
+      Type.String({ description: 'the home directory; on Windows the profile folder (ProfileImagePath)' }),
+    ),
+    shell: Nullable(Type.String({ description: 'the login shell; null on Windows' })),
+    password_status: Type.Union(
+      [
+        Type.Literal('set'),
+        Type.Literal('locked'),
+        Type.Literal('empty'),
+        Type.Literal('disabled'),
+        Type.Literal('unknown'),
+      ],
+      {
+        description:
+          'set: a hash is present; locked: hash prefixed with !; empty: no password needed; disabled: * or !! with no hash; unknown: shadow unreadable or no entry. On Windows (where no hash is read): disabled or locked from the account flags, else unknown',
+      },
+    ),
+    last_change: Nullable(
+      Type.String({
+        pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+        description: 'date, UTC; on Windows the date of password_last_set',
+      }),
+    ),
+    expires: Nullable(
+      Type.String({
+        pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+        description: 'date, UTC; on Windows the date of account_expires',
+      }),
+    ),
+    sid: Added(Sid),
+    rid: Added(Uint('the relative id, e.g. 500 for the built-in Administrator')),
+    account_control: Added(Uint('the raw account control bits (ACB) of the SAM F value, e.g. 529 = 0x211')),
+    account_flags: Added(
+      Type.Array(AccountFlag, { description: 'the names of the set account control bits' }),
+    ),
+    disabled: Added(Type.Boolean({ description: 'the account is disabled (ACB bit 0x1)' })),
+    comment: Added(Type.String({ description: 'the account comment (SAM V value)' })),
+    last_logon: Added(Time),
+    last_failed_logon: Added(Time),
+    password_last_set: Added(Time),
+    account_expires: Added(Time),
+    logon_count: Added(Uint()),
+    failed_logon_count: Added(Uint('bad password count since the last successful logon')),
+  },
+  SOURCE_V2,
+);
 
 /** A group from /etc/group. */
-export const Group = record('group', 'A local group.', {
-  name: Type.String(),
-  gid: Type.Integer(),
-  members: Type.Array(Type.String()),
-});
+export const Group = GroupV1;
 
 /** What a login event records. */
 export const LoginEventType = Type.Union([
-  Type.Literal('login'),
-  Type.Literal('logout'),
-  Type.Literal('failed_login'),
-  Type.Literal('boot'),
-  Type.Literal('shutdown'),
-  Type.Literal('runlevel'),
-  Type.Literal('last_login'),
-  Type.Literal('session_open'),
-  Type.Literal('session_close'),
-  Type.Literal('sudo'),
-  Type.Literal('su'),
-  Type.Literal('other'),
+  ...LoginEventV1.properties.event.anyOf,
+  Type.Literal('explicit_logon'),
+  Type.Literal('privileged_logon'),
+  Type.Literal('session_disconnect'),
+  Type.Literal('session_reconnect'),
 ]);
 
-/** A login-related event from wtmp, btmp, lastlog, auth.log/secure or the journal. */
-export const LoginEvent = record('login_event', 'A login, logout, failure, boot or privilege change.', {
-  event: LoginEventType,
-  time: Nullable(Time),
-  user: Nullable(Type.String()),
-  terminal: Nullable(Type.String({ description: 'tty or pts, e.g. pts/0' })),
-  remote_host: Nullable(Type.String({ description: 'host name or address the login came from' })),
-  remote_address: Nullable(Type.String({ description: 'IPv4 or IPv6 address when known' })),
-  pid: Nullable(Uint()),
-  success: Nullable(Type.Boolean()),
-  method: Nullable(Type.String({ description: 'e.g. password, publickey, keyboard-interactive' })),
-  message: Nullable(Type.String({ description: 'the log line, for text sources' })),
-});
+/** A login-related event from wtmp, btmp, lastlog, auth.log/secure, the journal, or a Windows event log. */
+export const LoginEvent = record(
+  'login_event',
+  'A login, logout, failure, boot or privilege change.',
+  {
+    ...fieldsOf(LoginEventV1.properties),
+    event: LoginEventType,
+    method: Nullable(
+      Type.String({
+        description:
+          'e.g. password, publickey, keyboard-interactive; on Windows the authentication package (NTLM, Kerberos, Negotiate)',
+      }),
+    ),
+    event_id: Added(Uint('the Windows event id, e.g. 4624')),
+    record_id: Added(Uint('the EventRecordID of the Windows event')),
+    computer: Added(Type.String({ description: 'the host that wrote the event (System/Computer)' })),
+    logon_type: Added(
+      Uint(
+        '2 interactive, 3 network, 4 batch, 5 service, 7 unlock, 8 network cleartext, 9 new credentials, 10 remote interactive (RDP), 11 cached',
+      ),
+    ),
+    domain: Added(Type.String({ description: "the account's domain" })),
+    sid: Added(Sid),
+    logon_id: Added(
+      Type.String({
+        description: 'the logon session id, e.g. 0x3e7: joins a logon to its logoff and privileges',
+      }),
+    ),
+    session_id: Added(Uint('the Remote Desktop session id')),
+    workstation: Added(Type.String({ description: 'the workstation name the event names' })),
+    subject_user: Added(Type.String({ description: 'the account that asked for the logon' })),
+    subject_domain: Added(Type.String()),
+    target_server: Added(
+      Type.String({ description: 'the server explicit credentials were used for (4648)' }),
+    ),
+    process_path: Added(Type.String({ description: 'the process that asked for the logon' })),
+    status: Added(Type.String({ description: 'the failure status, e.g. 0xc000006d' })),
+    sub_status: Added(Type.String({ description: 'the failure sub-status, e.g. 0xc000006a (bad password)' })),
+  },
+  SOURCE_V2,
+);
 
 /** How a startup item gets run. */
 export const StartupMechanism = Type.Union([
-  Type.Literal('systemd_unit'),
-  Type.Literal('systemd_timer'),
-  Type.Literal('cron'),
-  Type.Literal('at_job'),
-  Type.Literal('rc_local'),
-  Type.Literal('sysv_init'),
-  Type.Literal('xdg_autostart'),
-  Type.Literal('shell_profile'),
-  Type.Literal('ld_preload'),
-  Type.Literal('modules_load'),
-  Type.Literal('udev_rule'),
+  ...StartupItemV1.properties.mechanism.anyOf,
+  Type.Literal('run_key'),
+  Type.Literal('run_once_key'),
+  Type.Literal('service'),
+  Type.Literal('service_install'),
+  Type.Literal('scheduled_task'),
+  Type.Literal('startup_folder'),
+  Type.Literal('winlogon'),
+  Type.Literal('ifeo_debugger'),
+  Type.Literal('appinit_dll'),
+]);
+
+/** How a Windows service starts. */
+export const ServiceStartType = Type.Union([
+  Type.Literal('boot'),
+  Type.Literal('system'),
+  Type.Literal('auto'),
+  Type.Literal('auto_delayed'),
+  Type.Literal('demand'),
+  Type.Literal('disabled'),
 ]);
 
 /** Something that runs at boot, login, on a schedule or on an event. */
-export const StartupItem = record('startup_item', 'A startup or persistence item.', {
-  mechanism: StartupMechanism,
-  name: Type.String({ description: 'unit name, file name, or file:line for line-based sources' }),
-  path: Type.String({ description: 'the file that defines it, relative to the collected root' }),
-  user: Nullable(Type.String({ description: 'the account it runs as, when the source says' })),
-  command: Nullable(Type.String({ description: 'what it runs' })),
-  executable: Nullable(Type.String({ description: 'the program of command, resolved to an absolute path' })),
-  schedule: Nullable(Type.String({ description: 'cron schedule, timer OnCalendar, at time' })),
-  enabled: Nullable(
-    Type.Boolean({
+export const StartupItem = record(
+  'startup_item',
+  'A startup or persistence item.',
+  {
+    ...fieldsOf(StartupItemV1.properties),
+    mechanism: StartupMechanism,
+    name: Type.String({
       description:
-        'whether it will run: systemd linked from .wants/.requires (false when masked); scripts by execute bit or rc?.d link; XDG Hidden/autostart-enabled; null when the source does not say',
+        'unit name, file name, or file:line for line-based sources; on Windows the value, service, task or shortcut name',
     }),
-  ),
-  line: Nullable(Uint('1-based line in path')),
-  file_mtime: Nullable(Time),
-});
+    path: Type.String({
+      description:
+        'the file that defines it, as seen inside the collected root (on Windows the hive, task file, shortcut or event log)',
+    }),
+    registry_key: Added(
+      Type.String({
+        description: 'the key holding it, e.g. HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run',
+      }),
+    ),
+    registry_value: Added(Type.String({ description: 'the value holding it, e.g. Updater' })),
+    key_last_written: Added(Time),
+    start_type: Added(ServiceStartType),
+    service_type: Added(
+      Type.String({
+        description:
+          'from the Type value: kernel_driver, file_system_driver, own_process, share_process, user_own_process, user_share_process (…_interactive), else 0x…; from a 7045 event as it words it (user mode service, kernel mode driver)',
+      }),
+    ),
+    service_dll: Added(Type.String({ description: 'Parameters\\ServiceDll of a shared-process service' })),
+    hidden: Added(Type.Boolean({ description: 'a scheduled task marked Hidden' })),
+    event_time: Added(Time),
+  },
+  SOURCE_V2,
+);
+
+/** Where an execution evidence record comes from. */
+export const ExecutionArtifact = Type.Union([
+  Type.Literal('shimcache'),
+  Type.Literal('amcache'),
+  Type.Literal('prefetch'),
+]);
+
+/** Evidence that a program was present or ran, from ShimCache, Amcache or Prefetch. */
+export const ExecutionEvidence = record(
+  'execution_evidence',
+  'A program recorded by ShimCache (AppCompatCache), Amcache or Prefetch.',
+  {
+    artifact: ExecutionArtifact,
+    path: Nullable(Type.String({ description: 'the program, as the artifact records it' })),
+    name: Type.String({ description: 'its file name, e.g. NOTEPAD.EXE' }),
+    sha1: Nullable(Type.String({ pattern: '^[0-9a-f]{40}$', description: 'SHA-1, lowercase hex (Amcache)' })),
+    size: Nullable(Uint('file size in bytes (Amcache)')),
+    executed: Nullable(
+      Type.Boolean({
+        description:
+          'true: it ran (Prefetch; ShimCache insert flag set); false: ShimCache says not executed; null: not recorded',
+      }),
+    ),
+    run_count: Nullable(Uint('(Prefetch)')),
+    last_run: Nullable(Time),
+    run_times: Nullable(
+      Type.Array(Time, { description: 'the last run times, newest first (Prefetch, up to 8)' }),
+    ),
+    first_seen: Nullable(Time),
+    last_modified: Nullable(Time),
+    position: Nullable(Uint('order in the ShimCache, 0 = most recently inserted')),
+    volume_serial: Nullable(Type.String({ description: 'the serial number of the volume (Prefetch)' })),
+    publisher: Nullable(Type.String()),
+    product: Nullable(Type.String()),
+    version: Nullable(Type.String()),
+    registry_key: Nullable(Type.String({ description: 'the key it was read from (Amcache, ShimCache)' })),
+  },
+  SOURCE_V2,
+);
 
 /** A running process, from /proc. */
-export const Process = record('process', 'A running process (live collection only).', {
-  pid: Uint(),
-  ppid: Nullable(Uint()),
-  name: Type.String({ description: 'comm' }),
-  state: Nullable(Type.String()),
-  uid: Nullable(Type.Integer()),
-  user: Nullable(Type.String()),
-  exe: Nullable(Type.String({ description: 'target of /proc/PID/exe without the " (deleted)" suffix' })),
-  exe_deleted: Type.Boolean(),
-  cmdline: Type.Array(Type.String()),
-  cwd: Nullable(Type.String()),
-  start_time: Nullable(Time),
-});
-
+export const Process = ProcessV1;
 /** A socket from /proc/net/{tcp,tcp6,udp,udp6}. */
-export const NetworkConnection = record('network_connection', 'A TCP or UDP socket (live only).', {
-  protocol: Type.Union([Type.Literal('tcp'), Type.Literal('udp')]),
-  family: Type.Union([Type.Literal('ipv4'), Type.Literal('ipv6')]),
-  local_address: Type.String(),
-  local_port: Port,
-  remote_address: Type.String(),
-  remote_port: Port,
-  state: Type.String({ description: 'LISTEN, ESTABLISHED, … (UDP: UNCONN or ESTABLISHED)' }),
-  uid: Nullable(Type.Integer()),
-  inode: Uint(),
-  pid: Nullable(Uint()),
-  process_name: Nullable(Type.String()),
-});
-
+export const NetworkConnection = NetworkConnectionV1;
 /** A line of an authorized_keys file. */
-export const SshAuthorizedKey = record('ssh_authorized_key', 'A key allowed to log in as a user.', {
-  user: Nullable(Type.String()),
-  path: Type.String(),
-  line: Uint(),
-  key_type: Type.String(),
-  fingerprint: Type.String({ description: 'SHA256:base64, as ssh-keygen -l prints it' }),
-  comment: Nullable(Type.String()),
-  options: Nullable(Type.String({ description: 'e.g. command="...",from="..."' })),
-  file_mtime: Nullable(Time),
-});
-
+export const SshAuthorizedKey = SshAuthorizedKeyV1;
 /** A line of a known_hosts file. */
-export const SshKnownHost = record('ssh_known_host', 'A host a user has connected to over SSH.', {
-  user: Nullable(Type.String()),
-  path: Type.String(),
-  line: Uint(),
-  hosts: Type.String({ description: 'the host pattern field, possibly hashed (|1|...)' }),
-  hashed: Type.Boolean(),
-  key_type: Type.String(),
-  fingerprint: Type.String(),
-  marker: Nullable(Type.String({ description: '@cert-authority or @revoked' })),
-});
-
+export const SshKnownHost = SshKnownHostV1;
 /** A line of a shell history file. */
-export const ShellHistoryEntry = record('shell_history_entry', 'A command from a shell history file.', {
-  user: Nullable(Type.String()),
-  shell: Type.String({ description: 'bash, zsh, sh, ash, fish, python, mysql, …' }),
-  path: Type.String(),
-  line: Uint(),
-  command: Type.String(),
-  time: Nullable(Time),
-});
-
+export const ShellHistoryEntry = ShellHistoryEntryV1;
 /** An installed package. */
-export const InstalledPackage = record('installed_package', 'A package from dpkg or rpm.', {
-  manager: Type.Union([Type.Literal('dpkg'), Type.Literal('rpm')]),
-  name: Type.String(),
-  version: Type.String(),
-  architecture: Nullable(Type.String()),
-  status: Nullable(Type.String()),
-  install_time: Nullable(Time),
-});
-
+export const InstalledPackage = InstalledPackageV1;
 /** A loaded kernel module. */
-export const KernelModule = record('kernel_module', 'A loaded kernel module (live only).', {
-  name: Type.String(),
-  size: Uint(),
-  refcount: Nullable(Type.Integer()),
-  used_by: Type.Array(Type.String()),
-  state: Nullable(Type.String()),
-  taint: Nullable(Type.String({ description: 'taint flags, e.g. (OE) for out-of-tree unsigned' })),
-});
+export const KernelModule = KernelModuleV1;
 
-/** Metadata and hash of a file referenced by a startup item or a process. */
-export const FileMetadata = record('file_metadata', 'A referenced executable, hashed once.', {
-  path: Type.String(),
-  exists: Type.Boolean(),
-  size: Nullable(Uint()),
-  mode: Nullable(Type.String({ pattern: '^[0-7]{4,6}$', description: 'octal, e.g. 100755' })),
-  uid: Nullable(Type.Integer()),
-  gid: Nullable(Type.Integer()),
-  owner: Nullable(Type.String()),
-  mtime: Nullable(Time),
-  atime: Nullable(Time),
-  ctime: Nullable(Time),
-  btime: Nullable(Time),
-  sha256: Nullable(Sha256),
-  referenced_by: Type.Array(Type.String(), { description: 'kind:identifier of each referencing record' }),
-  error: Nullable(Type.String({ description: 'why it could not be read or hashed' })),
-});
+/** Metadata and hash of a file referenced by a startup item, a process or execution evidence. */
+export const FileMetadata = record(
+  'file_metadata',
+  'A referenced executable, hashed once.',
+  {
+    ...fieldsOf(FileMetadataV1.properties),
+    path: Type.String({ description: 'as referenced (on Windows, e.g. C:\\ProgramData\\upd\\svchost.exe)' }),
+    mode: Nullable(
+      Type.String({ pattern: '^[0-7]{4,6}$', description: 'octal, e.g. 100755; null on a Windows volume' }),
+    ),
+    uid: Nullable(Type.Integer({ description: 'null on a Windows volume' })),
+    gid: Nullable(Type.Integer({ description: 'null on a Windows volume' })),
+    owner: Nullable(Type.String({ description: 'null on a Windows volume' })),
+  },
+  SOURCE_V2,
+);
 
-/** Every record schema, in the order kinds are listed in docs. */
+/** Every record schema of version 2, in the order kinds are listed in docs. */
 export const RECORD_SCHEMAS = [
   HostInfo,
   UserAccount,
@@ -273,6 +386,7 @@ export const RECORD_SCHEMAS = [
   InstalledPackage,
   KernelModule,
   FileMetadata,
+  ExecutionEvidence,
 ] as const;
 
 /** A record of any kind. */
@@ -304,6 +418,8 @@ export type InstalledPackage = Static<typeof InstalledPackage>;
 export type KernelModule = Static<typeof KernelModule>;
 /** The `file_metadata` record. */
 export type FileMetadata = Static<typeof FileMetadata>;
+/** The `execution_evidence` record. */
+export type ExecutionEvidence = Static<typeof ExecutionEvidence>;
 /** A record of any kind. */
 export type ArtifactRecord = Static<typeof ArtifactRecord>;
 /** The kind names. */
@@ -312,8 +428,38 @@ export type ArtifactKind = ArtifactRecord['kind'];
 export type StartupMechanism = Static<typeof StartupMechanism>;
 /** A login event type. */
 export type LoginEventType = Static<typeof LoginEventType>;
+/** A Windows account control flag name. */
+export type AccountFlag = Static<typeof AccountFlag>;
+/** A Windows service start type. */
+export type ServiceStartType = Static<typeof ServiceStartType>;
+/** Where an execution evidence record comes from. */
+export type ExecutionArtifact = Static<typeof ExecutionArtifact>;
 
-/** Every kind, in documentation order. */
-export const ARTIFACT_KINDS: readonly ArtifactKind[] = RECORD_SCHEMAS.map(
-  (s) => (s.properties.kind as TLiteral<ArtifactKind>).const,
-);
+/** A record schema of any version. */
+export type RecordSchema = (typeof RECORD_SCHEMAS)[number] | (typeof RECORD_SCHEMAS_V1)[number];
+
+/**
+ * The record schemas of a version, in documentation order.
+ *
+ * @param version - the schema version
+ */
+export function recordSchemas(version: SchemaVersion): readonly RecordSchema[] {
+  return version === 1 ? RECORD_SCHEMAS_V1 : RECORD_SCHEMAS;
+}
+
+/** The kind name of a record schema. */
+export function kindOf(schema: RecordSchema): ArtifactKind {
+  return (schema.properties.kind as TLiteral<ArtifactKind>).const;
+}
+
+/**
+ * The kinds of a version, in documentation order.
+ *
+ * @param version - the schema version
+ */
+export function artifactKinds(version: SchemaVersion): readonly ArtifactKind[] {
+  return recordSchemas(version).map(kindOf);
+}
+
+/** Every kind of {@link SCHEMA_VERSION}, in documentation order. */
+export const ARTIFACT_KINDS: readonly ArtifactKind[] = artifactKinds(SCHEMA_VERSION);

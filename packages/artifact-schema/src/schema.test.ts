@@ -6,12 +6,18 @@ import {
   ARTIFACT_KINDS,
   type ArtifactRecord,
   artifactJsonSchema,
+  artifactKinds,
   assertRecord,
   isArtifactKind,
+  RECORD_SCHEMAS_V1,
+  SCHEMA_VERSION,
+  SCHEMA_VERSIONS,
   validateRecord,
 } from './index.js';
 
-const PUBLISHED = new URL('../../../docs/schema/artifact-v1.schema.json', import.meta.url);
+const published = (version: number) =>
+  new URL(`../../../docs/schema/artifact-v${version}.schema.json`, import.meta.url);
+const PUBLISHED = published(SCHEMA_VERSION);
 const T = '2026-11-23T12:00:00.000Z';
 
 /** One valid record per kind, the smallest that satisfies the schema. */
@@ -189,25 +195,182 @@ const SAMPLES: Record<string, ArtifactRecord> = {
     referenced_by: ['startup_item:/lib/systemd/system/ssh.service'],
     error: null,
   },
+  execution_evidence: {
+    kind: 'execution_evidence',
+    source: 'C:\\Windows\\Prefetch\\NOTEPAD.EXE-D8414F97.pf',
+    collected_at: T,
+    artifact: 'prefetch',
+    path: '\\VOLUME{01d3096ba3a46863-2ca3d1ae}\\WINDOWS\\SYSTEM32\\NOTEPAD.EXE',
+    name: 'NOTEPAD.EXE',
+    sha1: null,
+    size: null,
+    executed: true,
+    run_count: 2,
+    last_run: '2019-06-05T19:55:04.8777787Z',
+    run_times: ['2019-06-05T19:55:04.8777787Z', '2019-06-05T19:23:00.8157052Z'],
+    first_seen: null,
+    last_modified: null,
+    position: null,
+    volume_serial: '2CA3D1AE',
+    publisher: null,
+    product: null,
+    version: null,
+    registry_key: null,
+  },
 };
+
+/** Windows records that use the version 2 fields of the kinds version 1 had. */
+const WINDOWS_SAMPLES: readonly ArtifactRecord[] = [
+  {
+    kind: 'user_account',
+    source: 'C:\\Windows\\System32\\config\\SAM',
+    collected_at: T,
+    username: 'Administrator',
+    uid: null,
+    gid: null,
+    gecos: '',
+    home: null,
+    shell: null,
+    password_status: 'disabled',
+    last_change: '2014-03-18',
+    min_days: null,
+    max_days: null,
+    warn_days: null,
+    inactive_days: null,
+    expires: null,
+    sid: 'S-1-5-21-4070822719-3404542230-2541167049-500',
+    rid: 500,
+    account_control: 0x211,
+    account_flags: ['disabled', 'normal', 'password_never_expires'],
+    disabled: true,
+    comment: 'Built-in account for administering the computer/domain',
+    last_logon: '2014-03-18T10:20:47.3414250Z',
+    last_failed_logon: null,
+    password_last_set: '2014-03-18T10:20:51.0757950Z',
+    account_expires: null,
+    logon_count: 3,
+    failed_logon_count: 0,
+  },
+  {
+    kind: 'login_event',
+    source: 'C:\\Windows\\System32\\winevt\\Logs\\Security.evtx',
+    collected_at: T,
+    event: 'failed_login',
+    time: '2016-06-29T15:24:36.6860000Z',
+    user: 'Administrator',
+    terminal: null,
+    remote_host: '23.94.153.202',
+    remote_address: '23.94.153.202',
+    pid: 3128,
+    success: false,
+    method: 'Negotiate',
+    message: null,
+    event_id: 4625,
+    record_id: 319457832,
+    computer: 'temporal',
+    logon_type: 10,
+    domain: 'TEMPORAL',
+    sid: 'S-1-0-0',
+    logon_id: null,
+    session_id: null,
+    workstation: 'TEMPORAL',
+    subject_user: 'TEMPORAL$',
+    subject_domain: 'WORKGROUP',
+    target_server: null,
+    process_path: 'C:\\Windows\\System32\\winlogon.exe',
+    status: '0xc000006d',
+    sub_status: '0xc000006a',
+  },
+  {
+    kind: 'startup_item',
+    source: 'C:\\Windows\\System32\\config\\SOFTWARE',
+    collected_at: T,
+    mechanism: 'run_key',
+    name: 'Updater',
+    path: 'C:\\Windows\\System32\\config\\SOFTWARE',
+    user: null,
+    command: 'C:\\ProgramData\\upd\\svchost.exe -k netsvcs',
+    executable: 'C:\\ProgramData\\upd\\svchost.exe',
+    schedule: null,
+    enabled: null,
+    line: null,
+    file_mtime: T,
+    registry_key: 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run',
+    registry_value: 'Updater',
+    key_last_written: '2021-05-08T15:22:02.5223960Z',
+    start_type: null,
+    service_type: null,
+    service_dll: null,
+    hidden: null,
+    event_time: null,
+  },
+];
 
 describe('artifact schema', () => {
   it('has a sample for every kind and each sample is valid', () => {
     expect(Object.keys(SAMPLES).sort()).toEqual([...ARTIFACT_KINDS].sort());
     for (const sample of Object.values(SAMPLES))
       expect(validateRecord(sample)).toEqual({ ok: true, record: sample });
+    for (const sample of WINDOWS_SAMPLES)
+      expect(validateRecord(sample), sample.kind).toMatchObject({ ok: true });
   });
 
-  it('the committed docs/schema file is what the code generates (run npm run schema to refresh)', () => {
-    expect(JSON.parse(readFileSync(PUBLISHED, 'utf8'))).toEqual(artifactJsonSchema());
-  });
+  it.each(SCHEMA_VERSIONS)(
+    'the committed docs/schema/artifact-v%i file is what the code generates (run npm run schema to refresh)',
+    (version) => {
+      expect(JSON.parse(readFileSync(published(version), 'utf8'))).toEqual(artifactJsonSchema(version));
+    },
+  );
 
   it('the published JSON Schema, on its own in Ajv, accepts and rejects as validateRecord does', () => {
     const ajv = new Ajv({ strict: true });
     const validate = ajv.compile(JSON.parse(readFileSync(PUBLISHED, 'utf8')) as object);
     for (const sample of Object.values(SAMPLES)) expect(validate(sample), sample.kind).toBe(true);
+    for (const sample of WINDOWS_SAMPLES) expect(validate(sample), sample.kind).toBe(true);
     expect(validate({ ...SAMPLES.group, extra: 1 })).toBe(false);
     expect(validate({ ...SAMPLES.group, kind: 'nope' })).toBe(false);
+    expect(validate({ ...WINDOWS_SAMPLES[0], rid: -1 })).toBe(false);
+  });
+
+  it('version 2 extends version 1: every version 1 record is a valid version 2 record', () => {
+    const v1 = new Ajv({ strict: true }).compile(JSON.parse(readFileSync(published(1), 'utf8')) as object);
+    const v1Samples = Object.values(SAMPLES).filter((s) => s.kind !== 'execution_evidence');
+    expect(v1Samples).toHaveLength(RECORD_SCHEMAS_V1.length);
+    for (const sample of v1Samples) {
+      expect(v1(sample), sample.kind).toBe(true);
+      expect(validateRecord(sample, { version: 1 }).ok, sample.kind).toBe(true);
+      expect(validateRecord(sample, { version: 2 }).ok, sample.kind).toBe(true);
+    }
+    // Every version 1 field keeps its name in version 2, and every version 2 addition to a v1 kind is optional.
+    const v2Defs = artifactJsonSchema(2).$defs as Record<string, { properties: object; required: string[] }>;
+    for (const [kind, def] of Object.entries(
+      artifactJsonSchema(1).$defs as Record<string, { properties: object; required: string[] }>,
+    )) {
+      const v2 = v2Defs[kind];
+      expect(Object.keys(v2?.properties ?? {}).slice(0, Object.keys(def.properties).length), kind).toEqual(
+        Object.keys(def.properties),
+      );
+      expect(v2?.required, kind).toEqual(def.required);
+    }
+  });
+
+  it('version 1 refuses what only version 2 allows', () => {
+    const windowsUser = WINDOWS_SAMPLES[0] as ArtifactRecord;
+    expect(validateRecord(windowsUser, { version: 1 }).ok).toBe(false);
+    const v1Shaped = { ...SAMPLES.user_account, rid: 1000 };
+    expect(validateRecord(v1Shaped, { version: 2 }).ok).toBe(true);
+    const result = validateRecord(v1Shaped, { version: 1 });
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues[0]).toEqual({ path: '/rid', message: 'is not a field of this kind' });
+    expect(validateRecord(SAMPLES.execution_evidence, { version: 1 })).toEqual({
+      ok: false,
+      issues: [{ path: '/kind', message: 'unknown kind "execution_evidence" in schema version 1' }],
+    });
+    expect(isArtifactKind('execution_evidence', 1)).toBe(false);
+    expect(isArtifactKind('execution_evidence')).toBe(true);
+    expect(artifactKinds(1)).not.toContain('execution_evidence');
+    expect(() => validateRecord(SAMPLES.group, { version: 3 as never })).toThrow(/version 3/);
   });
 
   it.each([
@@ -251,7 +414,7 @@ describe('artifact schema', () => {
     }
     expect(isTriageError(caught, 'DATA_INVALID')).toBe(true);
     expect((caught as Error).message).toBe(
-      'line 12: user_account record field /uid must be integer; the collection does not match artifact schema v1',
+      'line 12: user_account record field /uid must be integer; the collection does not match artifact schema v2',
     );
     expect((caught as { context: object }).context).toMatchObject({
       kind: 'user_account',
@@ -260,13 +423,20 @@ describe('artifact schema', () => {
     });
   });
 
+  it('assertRecord names the version it checked against', () => {
+    expect(() => assertRecord({ ...SAMPLES.user_account, uid: null }, { line: 3, version: 1 })).toThrow(
+      'line 3: user_account record field /uid must be integer; the collection does not match artifact schema v1',
+    );
+    expect(assertRecord({ ...SAMPLES.user_account, uid: null }, { line: 3 })).toMatchObject({ uid: null });
+  });
+
   it('isArtifactKind knows exactly the kinds', () => {
     for (const kind of ARTIFACT_KINDS) expect(isArtifactKind(kind)).toBe(true);
     expect(isArtifactKind('password_hash')).toBe(false);
   });
 
-  it('no kind has a field that could hold a password hash', () => {
-    const text = JSON.stringify(artifactJsonSchema());
+  it.each(SCHEMA_VERSIONS)('no kind of version %i has a field that could hold a password hash', (version) => {
+    const text = JSON.stringify(artifactJsonSchema(version));
     expect(text).not.toMatch(/"(password|hash|password_hash|shadow_hash)"\s*:/);
   });
 });

@@ -3,9 +3,13 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import {
   type ArtifactKind,
   type ArtifactRecord,
-  RECORD_SCHEMAS,
-  SCHEMA_ID,
+  isSchemaVersion,
+  kindOf,
+  recordSchemas,
   SCHEMA_VERSION,
+  SCHEMA_VERSIONS,
+  type SchemaVersion,
+  schemaId,
 } from './records.js';
 
 /** A JSON value as the published schema document holds it. */
@@ -29,28 +33,47 @@ function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-let documentCache: JsonSchemaDocument | undefined;
+const documentCache = new Map<SchemaVersion, JsonSchemaDocument>();
+
+function checkedVersion(version: unknown): SchemaVersion {
+  if (!isSchemaVersion(version)) {
+    throw new TriageError(
+      'INVALID_ARGUMENT',
+      `artifact schema version ${String(version)} is not one of ${SCHEMA_VERSIONS.join(', ')}`,
+    );
+  }
+  return version;
+}
 
 /**
  * The JSON Schema (draft 2020-12 compatible subset, written as draft-07) of
- * one artifact record, exactly as published in `docs/schema/`: `oneOf` the
- * kinds, each under `$defs/<kind>`, with `additionalProperties: false`.
+ * one artifact record of a schema version, exactly as published in
+ * `docs/schema/artifact-vN.schema.json`: `oneOf` the kinds, each under
+ * `$defs/<kind>`, with `additionalProperties: false`.
  *
+ * @param version - the schema version; default {@link SCHEMA_VERSION}
  * @returns a fresh copy the caller may change
+ * @throws TriageError `INVALID_ARGUMENT` for an unknown version
  */
-export function artifactJsonSchema(): JsonSchemaDocument {
-  documentCache ??= {
-    $schema: 'http://json-schema.org/draft-07/schema#',
-    $id: SCHEMA_ID,
-    title: `triage artifact record, schema version ${SCHEMA_VERSION}`,
-    description:
-      'One line of a triage collection artifact stream (docs/formats/collection.md). The kind field selects the definition.',
-    type: 'object',
-    required: ['kind'],
-    oneOf: RECORD_SCHEMAS.map((s) => ({ $ref: `#/$defs/${s.properties.kind.const}` })),
-    $defs: Object.fromEntries(RECORD_SCHEMAS.map((s) => [s.properties.kind.const, plain(s)])),
-  };
-  return plain(documentCache);
+export function artifactJsonSchema(version: SchemaVersion = SCHEMA_VERSION): JsonSchemaDocument {
+  const v = checkedVersion(version);
+  let document = documentCache.get(v);
+  if (!document) {
+    const schemas = recordSchemas(v);
+    document = {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      $id: schemaId(v),
+      title: `triage artifact record, schema version ${v}`,
+      description:
+        'One line of a triage collection artifact stream (docs/formats/collection.md). The kind field selects the definition.',
+      type: 'object',
+      required: ['kind'],
+      oneOf: schemas.map((s) => ({ $ref: `#/$defs/${kindOf(s)}` })),
+      $defs: Object.fromEntries(schemas.map((s) => [kindOf(s), plain(s)])),
+    };
+    documentCache.set(v, document);
+  }
+  return plain(document);
 }
 
 /** Per kind: `check` stops at the first error (the verdict, fast); `explain` collects them all. */
@@ -59,17 +82,18 @@ interface KindValidator {
   readonly explain: () => ValidateFunction;
 }
 
-let validators: Map<string, KindValidator> | undefined;
+const validators = new Map<SchemaVersion, Map<string, KindValidator>>();
 
-function validatorFor(kind: string): KindValidator | undefined {
-  if (!validators) {
+function validatorFor(kind: string, version: SchemaVersion): KindValidator | undefined {
+  let byKind = validators.get(version);
+  if (!byKind) {
     const fast = new Ajv({ allErrors: false, strict: true });
     let thorough: Ajv | undefined;
-    validators = new Map(
-      RECORD_SCHEMAS.map((s) => {
+    byKind = new Map(
+      recordSchemas(version).map((s) => {
         let explain: ValidateFunction | undefined;
         return [
-          s.properties.kind.const,
+          kindOf(s),
           {
             check: fast.compile(plain(s)),
             // Only invalid records need every issue; compiled on the first one.
@@ -82,8 +106,9 @@ function validatorFor(kind: string): KindValidator | undefined {
         ];
       }),
     );
+    validators.set(version, byKind);
   }
-  return validators.get(kind);
+  return byKind.get(kind);
 }
 
 function issueOf(error: ErrorObject): ValidationIssue {
@@ -98,21 +123,32 @@ function issueOf(error: ErrorObject): ValidationIssue {
   return { path: error.instancePath, message: error.message ?? error.keyword };
 }
 
+/** Options for {@link validateRecord} and {@link assertRecord}. */
+export interface ValidateOptions {
+  /** The schema version to check against (a collection's `schema_version`); default {@link SCHEMA_VERSION}. */
+  readonly version?: SchemaVersion;
+}
+
 /**
  * Checks a value against the record schema of its `kind`.
  *
  * @param value - a parsed JSON value
- * @returns the record, or every issue found (path and message), never throws
+ * @param options - the schema version
+ * @returns the record, or every issue found (path and message); never throws for a bad value
+ * @throws TriageError `INVALID_ARGUMENT` for an unknown schema version
  */
-export function validateRecord(value: unknown): ValidationResult {
+export function validateRecord(value: unknown, options: ValidateOptions = {}): ValidationResult {
+  const version = checkedVersion(options.version ?? SCHEMA_VERSION);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, issues: [{ path: '', message: 'must be an object' }] };
   }
   const kind = (value as { kind?: unknown }).kind;
   if (typeof kind !== 'string') return { ok: false, issues: [{ path: '/kind', message: 'is required' }] };
-  const validator = validatorFor(kind);
-  if (!validator)
-    return { ok: false, issues: [{ path: '/kind', message: `unknown kind ${JSON.stringify(kind)}` }] };
+  const validator = validatorFor(kind, version);
+  if (!validator) {
+    const message = `unknown kind ${JSON.stringify(kind)}${version === SCHEMA_VERSION ? '' : ` in schema version ${version}`}`;
+    return { ok: false, issues: [{ path: '/kind', message }] };
+  }
   if (validator.check(value)) return { ok: true, record: value as ArtifactRecord };
   // The same schema with allErrors, for every issue; the verdict stays the fast validator's.
   const validate = validator.explain();
@@ -134,19 +170,23 @@ export function validateRecord(value: unknown): ValidationResult {
  * Like {@link validateRecord} but throws.
  *
  * @param value - a parsed JSON value
- * @param where - added to the error context, e.g. `{ line: 12 }`
+ * @param where - added to the error context, e.g. `{ line: 12 }`, and the schema version to check against
  * @returns the value, typed
  * @throws TriageError `DATA_INVALID` naming the first wrong field; context has `kind`, `path` and `where`
  */
-export function assertRecord(value: unknown, where: { readonly line?: number } = {}): ArtifactRecord {
-  const result = validateRecord(value);
+export function assertRecord(
+  value: unknown,
+  where: { readonly line?: number; readonly version?: SchemaVersion } = {},
+): ArtifactRecord {
+  const version = checkedVersion(where.version ?? SCHEMA_VERSION);
+  const result = validateRecord(value, { version });
   if (result.ok) return result.record;
   const first = result.issues[0] ?? { path: '', message: 'is invalid' };
   const kind = (value as { kind?: unknown } | null)?.kind;
   const at = where.line === undefined ? '' : `line ${where.line}: `;
   throw new TriageError(
     'DATA_INVALID',
-    `${at}${typeof kind === 'string' ? `${kind} record ` : 'record '}field ${first.path || '(root)'} ${first.message}; the collection does not match artifact schema v${SCHEMA_VERSION}`,
+    `${at}${typeof kind === 'string' ? `${kind} record ` : 'record '}field ${first.path || '(root)'} ${first.message}; the collection does not match artifact schema v${version}`,
     {
       context: {
         ...(typeof kind === 'string' ? { kind } : {}),
@@ -158,7 +198,12 @@ export function assertRecord(value: unknown, where: { readonly line?: number } =
   );
 }
 
-/** True when `kind` is one of the schema's kinds. */
-export function isArtifactKind(kind: string): kind is ArtifactKind {
-  return validatorFor(kind) !== undefined;
+/**
+ * True when `kind` is one of a schema version's kinds.
+ *
+ * @param kind - a kind name
+ * @param version - the schema version; default {@link SCHEMA_VERSION}
+ */
+export function isArtifactKind(kind: string, version: SchemaVersion = SCHEMA_VERSION): kind is ArtifactKind {
+  return validatorFor(kind, checkedVersion(version)) !== undefined;
 }

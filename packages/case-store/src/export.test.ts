@@ -328,6 +328,81 @@ describe('exportTimeline', () => {
     }
   });
 
+  it('places Windows service installs at their event time and execution evidence by its artifact', async () => {
+    const evidence = (artifact: 'prefetch' | 'amcache' | 'shimcache', time: string) => ({
+      ...base,
+      kind: 'execution_evidence' as const,
+      artifact,
+      path: `C:\\Tools\\${artifact}.exe`,
+      name: `${artifact}.exe`,
+      sha1: artifact === 'amcache' ? '056f4b9d9ec9b5dc548e1b460da889e44089d76f' : null,
+      size: null,
+      executed: artifact === 'prefetch' ? true : null,
+      run_count: artifact === 'prefetch' ? 3 : null,
+      last_run: artifact === 'prefetch' ? time : null,
+      run_times: artifact === 'prefetch' ? [time] : null,
+      first_seen: artifact === 'amcache' ? time : null,
+      last_modified: artifact === 'shimcache' ? time : null,
+      position: artifact === 'shimcache' ? 0 : null,
+      volume_serial: null,
+      publisher: null,
+      product: null,
+      version: null,
+      registry_key: null,
+    });
+    const store = await storeWith({
+      collection_id: 'c-w',
+      records: [
+        evidence('prefetch', '2019-06-05T19:55:04.8777787Z'),
+        evidence('amcache', '2017-08-03T11:34:09.4820000Z'),
+        evidence('shimcache', '2011-01-12T12:08:00.0000000Z'),
+        {
+          ...base,
+          kind: 'startup_item',
+          mechanism: 'service_install',
+          name: 'WCESERVICE',
+          path: 'C:\\Windows\\System32\\winevt\\Logs\\System.evtx',
+          user: 'LocalSystem',
+          command: 'D:\\Service\\test.exe',
+          executable: null,
+          schedule: null,
+          enabled: null,
+          line: null,
+          file_mtime: '2026-11-01T00:00:00.000Z',
+          event_time: '2020-12-17T10:38:33.9511809Z',
+        },
+      ],
+    });
+    try {
+      const { result, text } = await collect(store, 'jsonl');
+      expect(result).toEqual({ rows: 4, skipped: 0, skippedByKind: {} });
+      const rows = text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(rows.map((r) => [r.datetime, r.timestamp_desc, r.message])).toEqual([
+        ['2011-01-12T12:08:00.0000000Z', 'File Modified (ShimCache)', 'shimcache: C:\\Tools\\shimcache.exe'],
+        [
+          '2017-08-03T11:34:09.4820000Z',
+          'First Seen (Amcache)',
+          'amcache: C:\\Tools\\amcache.exe (sha1 056f4b9d9ec9b5dc548e1b460da889e44089d76f)',
+        ],
+        [
+          '2019-06-05T19:55:04.8777787Z',
+          'Last Run (Prefetch)',
+          'prefetch: C:\\Tools\\prefetch.exe (run 3 times)',
+        ],
+        [
+          '2020-12-17T10:38:33.9511809Z',
+          'Service Installed',
+          'service_install WCESERVICE: D:\\Service\\test.exe [defined in C:\\Windows\\System32\\winevt\\Logs\\System.evtx]',
+        ],
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('quotes only fields that need it', () => {
     expect(csvField('plain text')).toBe('plain text');
     expect(csvField('a,b')).toBe('"a,b"');

@@ -7,6 +7,7 @@
 import type {
   ArtifactKind,
   ArtifactRecord,
+  ExecutionEvidence,
   FileMetadata,
   InstalledPackage,
   LoginEvent,
@@ -34,15 +35,21 @@ export interface TimelineResult {
   readonly skippedByKind: Readonly<Partial<Record<ArtifactKind, number>>>;
 }
 
-/** The kinds on the timeline and the field that gives each its time (the `artifacts.time` column). */
+/**
+ * The kinds on the timeline and the field that gives each its time (the
+ * `artifacts.time` column): for a `startup_item`, `event_time` when set (a
+ * service install), else `file_mtime`; for `execution_evidence`, by its
+ * artifact: Prefetch `last_run`, Amcache `first_seen`, ShimCache `last_modified`.
+ */
 export const TIMELINE_KINDS: Readonly<Partial<Record<ArtifactKind, string>>> = {
   login_event: 'time',
   process: 'start_time',
-  startup_item: 'file_mtime',
+  startup_item: 'event_time or file_mtime',
   shell_history_entry: 'time',
   file_metadata: 'mtime',
   ssh_authorized_key: 'file_mtime',
   installed_package: 'install_time',
+  execution_evidence: 'last_run, first_seen or last_modified',
 };
 
 /** The CSV header line, without its line break. */
@@ -67,6 +74,16 @@ const LOGIN_DESCRIPTIONS: Readonly<Record<LoginEvent['event'], string>> = {
   sudo: 'Sudo',
   su: 'Su',
   other: 'Login Event',
+  explicit_logon: 'Explicit Credentials Logon',
+  privileged_logon: 'Special Privileges Logon',
+  session_disconnect: 'Session Disconnect',
+  session_reconnect: 'Session Reconnect',
+};
+
+const EXECUTION_DESCRIPTIONS: Readonly<Record<ExecutionEvidence['artifact'], string>> = {
+  prefetch: 'Last Run (Prefetch)',
+  amcache: 'First Seen (Amcache)',
+  shimcache: 'File Modified (ShimCache)',
 };
 
 /** Timesketch's `timestamp_desc`: what the time of the row means. */
@@ -81,9 +98,14 @@ export function timestampDescription(record: ArtifactRecord): string {
     case 'installed_package':
       return 'Package Installed';
     case 'startup_item':
+      return record.event_time === undefined || record.event_time === null
+        ? 'File Modified'
+        : 'Service Installed';
     case 'ssh_authorized_key':
     case 'file_metadata':
       return 'File Modified';
+    case 'execution_evidence':
+      return EXECUTION_DESCRIPTIONS[record.artifact];
     default:
       return 'Time';
   }
@@ -110,10 +132,20 @@ function processMessage(r: Process): string {
 }
 
 function startupMessage(r: StartupItem): string {
+  const where =
+    r.registry_key === undefined || r.registry_key === null ? r.path : `${r.registry_key} in ${r.path}`;
   return (
     `${r.mechanism} ${r.name}${r.enabled === false ? ' (disabled)' : ''}: ${r.command ?? '(no command)'} ` +
-    `[defined in ${r.path}]`
+    `[defined in ${where}]`
   );
+}
+
+function executionMessage(r: ExecutionEvidence): string {
+  const facts: string[] = [];
+  if (r.run_count !== null) facts.push(`run ${r.run_count} times`);
+  if (r.executed === false) facts.push('not executed');
+  if (r.sha1 !== null) facts.push(`sha1 ${r.sha1}`);
+  return `${r.artifact}: ${r.path ?? r.name}${facts.length === 0 ? '' : ` (${facts.join(', ')})`}`;
 }
 
 function historyMessage(r: ShellHistoryEntry): string {
@@ -155,6 +187,8 @@ export function timelineMessage(record: ArtifactRecord): string {
       return authorizedKeyMessage(record);
     case 'installed_package':
       return packageMessage(record);
+    case 'execution_evidence':
+      return executionMessage(record);
     default:
       return record.kind;
   }

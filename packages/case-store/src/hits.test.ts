@@ -9,7 +9,7 @@ import type {
   UserAccount,
 } from '@triage/artifact-schema';
 import { describe, expect, it } from 'vitest';
-import { commandPaths, suspiciousExecutablePath } from './hits.js';
+import { commandPaths, suspiciousExecutablePath, windowsCommandPaths } from './hits.js';
 import { type CaseStore, type Hit, type HitRule, hits } from './index.js';
 import { type StandInCollection, storeWith as storeWithStandIns } from './testing/stand-in.js';
 
@@ -183,7 +183,93 @@ describe('ld-preload', () => {
   });
 });
 
+describe('ifeo-debugger', () => {
+  it('flags every Image File Execution Options debugger and nothing else', async () => {
+    const found = await run('ifeo-debugger', {
+      collection_id: 'c',
+      records: [
+        startup({
+          source: 'C:\\Windows\\System32\\config\\SOFTWARE',
+          mechanism: 'ifeo_debugger',
+          name: 'sethc.exe',
+          path: 'C:\\Windows\\System32\\config\\SOFTWARE',
+          command: 'C:\\Windows\\System32\\cmd.exe',
+          executable: 'C:\\Windows\\System32\\cmd.exe',
+          registry_key:
+            'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe',
+          registry_value: 'Debugger',
+        }),
+        startup({ mechanism: 'run_key', name: 'SecurityHealth', command: 'SecurityHealthSystray.exe' }),
+      ],
+    });
+    expect(found.map((h) => [h.rule, h.severity, (h.record as StartupItem).name])).toEqual([
+      ['ifeo-debugger', 'high', 'sethc.exe'],
+    ]);
+    expect(found[0]?.message).toBe(
+      'starting sethc.exe runs C:\\Windows\\System32\\cmd.exe instead (Image File Execution Options debugger in HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe)',
+    );
+  });
+});
+
 describe('runs-from-temp', () => {
+  it('classifies Windows paths under the temp folders, the public profile and the recycle bin', () => {
+    expect(suspiciousExecutablePath('C:\\Windows\\Temp\\x.exe')).toBe('under C:\\Windows\\Temp');
+    expect(suspiciousExecutablePath('\\??\\d:\\WINDOWS\\TEMP\\x.exe')).toBe('under C:\\Windows\\Temp');
+    expect(suspiciousExecutablePath('C:\\Users\\bob\\AppData\\Local\\Temp\\a\\b.exe')).toBe(
+      "under a user's AppData\\Local\\Temp",
+    );
+    expect(suspiciousExecutablePath('C:\\Users\\Public\\policyrun.exe')).toBe('under C:\\Users\\Public');
+    expect(suspiciousExecutablePath('C:\\$Recycle.Bin\\S-1-5-21-1\\x.exe')).toBe('under the recycle bin');
+    expect(suspiciousExecutablePath('%TEMP%\\stage.exe')).toBe('under %TEMP%');
+    expect(suspiciousExecutablePath('C:\\Windows\\Temp')).toBeNull();
+    expect(suspiciousExecutablePath('C:\\Windows\\TempFiles\\x.exe')).toBeNull();
+    expect(suspiciousExecutablePath('C:\\Windows\\System32\\cmd.exe')).toBeNull();
+    expect(suspiciousExecutablePath('C:\\Users\\Public')).toBeNull();
+  });
+
+  it('takes Windows paths from a command line: quoted, with a drive, or starting with a variable', () => {
+    expect(
+      windowsCommandPaths(
+        '"C:\\Program Files\\VMware\\vmtoolsd.exe" -n vmusr & %TEMP%\\x.exe,C:\\Users\\Public\\y.dll',
+      ),
+    ).toEqual(['C:\\Program Files\\VMware\\vmtoolsd.exe', '%TEMP%\\x.exe', 'C:\\Users\\Public\\y.dll']);
+    expect(windowsCommandPaths('cmd.exe /c del /q C:\\Windows\\Temp\\stage.tmp')).toEqual([
+      'C:\\Windows\\Temp\\stage.tmp',
+    ]);
+    expect(windowsCommandPaths('explorer.exe')).toEqual([]);
+  });
+
+  it('flags Windows startup items whose program or command is under a temp folder', async () => {
+    const found = await run('runs-from-temp', {
+      collection_id: 'c',
+      records: [
+        startup({
+          mechanism: 'run_once_key',
+          name: 'Cleanup',
+          path: 'C:\\Windows\\System32\\config\\SOFTWARE',
+          command: 'cmd.exe /c del /q C:\\Windows\\Temp\\stage.tmp',
+          executable: 'C:\\Windows\\System32\\cmd.exe',
+        }),
+        startup({
+          mechanism: 'run_key',
+          name: '1',
+          path: 'C:\\Windows\\System32\\config\\SOFTWARE',
+          command: 'C:\\Users\\Public\\policyrun.exe',
+          executable: 'C:\\Users\\Public\\policyrun.exe',
+        }),
+        startup({
+          mechanism: 'run_key',
+          name: 'VMware User Process',
+          path: 'C:\\Windows\\System32\\config\\SOFTWARE',
+          command: '"C:\\Program Files\\VMware\\VMware Tools\\vmtoolsd.exe" -n vmusr',
+          executable: 'C:\\Program Files\\VMware\\VMware Tools\\vmtoolsd.exe',
+        }),
+      ],
+    });
+    expect(found.map((h) => (h.record as StartupItem).name)).toEqual(['Cleanup', '1']);
+    expect(found[1]?.message).toContain('C:\\Users\\Public\\policyrun.exe (under C:\\Users\\Public)');
+  });
+
   it('classifies paths: under a temp directory or inside a hidden directory', () => {
     expect(suspiciousExecutablePath('/var/tmp/.x/dbus-update')).toBe(
       'under /var/tmp, in hidden directory .x',

@@ -26,7 +26,8 @@ export type HitRule =
   | 'deleted-exe'
   | 'authorized-keys-recent'
   | 'unusual-listener'
-  | 'ld-preload';
+  | 'ld-preload'
+  | 'ifeo-debugger';
 
 /** How urgent a hit is. */
 export type HitSeverity = 'high' | 'medium' | 'low';
@@ -35,6 +36,7 @@ export type HitSeverity = 'high' | 'medium' | 'low';
 export const HIT_RULES: readonly HitRule[] = [
   'uid0-not-root',
   'ld-preload',
+  'ifeo-debugger',
   'runs-from-temp',
   'deleted-exe',
   'login-new-address',
@@ -53,6 +55,30 @@ export const EXPECTED_LISTEN_PORTS: readonly number[] = [
 
 /** Directories that programs should not run from: `runs-from-temp`. */
 export const TEMP_DIRECTORIES: readonly string[] = ['/tmp', '/dev/shm', '/var/tmp'];
+
+/**
+ * Windows folders that programs should not run from (`runs-from-temp`),
+ * matched case-insensitively: the system and per-user temp folders, the
+ * public profile, the recycle bin, and `%TEMP%` / `%TMP%` in a command not
+ * yet expanded.
+ */
+export const WINDOWS_TEMP_DIRECTORIES: readonly string[] = [
+  'C:\\Windows\\Temp',
+  'C:\\Users\\*\\AppData\\Local\\Temp',
+  'C:\\Users\\Public',
+  'C:\\$Recycle.Bin',
+  '%TEMP%',
+  '%TMP%',
+];
+
+/** The patterns of {@link WINDOWS_TEMP_DIRECTORIES}: each needs something after it. Any drive letter. */
+const WINDOWS_TEMP_PATTERNS: readonly (readonly [RegExp, string])[] = [
+  [/^[a-z]:\\windows\\temp\\[^\\]/, 'C:\\Windows\\Temp'],
+  [/^[a-z]:\\users\\[^\\]+\\appdata\\local\\temp\\[^\\]/, "a user's AppData\\Local\\Temp"],
+  [/^[a-z]:\\users\\public\\[^\\]/, 'C:\\Users\\Public'],
+  [/^[a-z]:\\\$recycle\.bin\\[^\\]/, 'the recycle bin'],
+  [/^%te?mp%\\[^\\]/, '%TEMP%'],
+];
 
 /** Default look-back of `authorized-keys-recent`, in days. */
 export const DEFAULT_AUTHORIZED_KEY_DAYS = 7;
@@ -186,13 +212,64 @@ function ldPreload(ctx: Context): Hit[] {
   );
 }
 
+/** `ifeo-debugger`: any Image File Execution Options debugger, which runs instead of the program it names. */
+function ifeoDebugger(ctx: Context): Hit[] {
+  return rowsOf(ctx.store, 'startup_item', "json_extract(a.json, '$.mechanism') = 'ifeo_debugger'").map(
+    (row) => {
+      const r = parse<StartupItem>(row);
+      return hitOf(
+        'ifeo-debugger',
+        'high',
+        row,
+        r,
+        `starting ${r.name} runs ${r.command ?? '(nothing named)'} instead (Image File Execution Options debugger${r.registry_key ? ` in ${r.registry_key}` : ''})`,
+      );
+    },
+  );
+}
+
+/**
+ * Why a Windows path (`C:\…`, `\??\C:\…`, `%TEMP%\…`) is suspicious as
+ * something that runs: under one of {@link WINDOWS_TEMP_DIRECTORIES}. Null
+ * when it is not, or when it is not a Windows path.
+ */
+export function suspiciousWindowsPath(path: string): string | null {
+  const lower = path
+    .replaceAll('/', '\\')
+    .replace(/^\\\?\?\\/, '')
+    .toLowerCase();
+  for (const [pattern, label] of WINDOWS_TEMP_PATTERNS) {
+    if (pattern.test(lower)) return `under ${label}`;
+  }
+  return null;
+}
+
+/**
+ * The Windows paths a command line names: quoted strings and words that
+ * start with a drive (`C:\`) or an environment variable (`%TEMP%\`).
+ */
+export function windowsCommandPaths(command: string): string[] {
+  const paths: string[] = [];
+  const isPath = (word: string) => /^(?:\\\?\?\\)?[A-Za-z]:\\|^%[A-Za-z_()0-9]+%\\/.test(word);
+  for (const quoted of command.matchAll(/"([^"]*)"/g)) {
+    const text = quoted[1] ?? '';
+    if (isPath(text)) paths.push(text);
+  }
+  const unquoted = command.replace(/"[^"]*"/g, ' ');
+  for (const word of unquoted.split(/[\s,;|&()]+/)) {
+    if (isPath(word)) paths.push(word);
+  }
+  return paths;
+}
+
 /**
  * Why an absolute path is suspicious as something that runs: under a temp
  * directory, or inside a hidden directory (a component starting with `.`
- * other than the last one). Null when it is not.
+ * other than the last one); for a Windows path, {@link suspiciousWindowsPath}.
+ * Null when it is not.
  */
 export function suspiciousExecutablePath(path: string): string | null {
-  if (!path.startsWith('/')) return null;
+  if (!path.startsWith('/')) return suspiciousWindowsPath(path);
   const normal = posix.normalize(path);
   const reasons: string[] = [];
   const temp = TEMP_DIRECTORIES.find((dir) => normal.startsWith(`${dir}/`) && normal.length > dir.length + 1);
@@ -262,7 +339,10 @@ function runsFromTemp(ctx: Context): Hit[] {
   const out: Hit[] = [];
   for (const row of rowsOf(ctx.store, 'startup_item', '1')) {
     const r = parse<StartupItem>(row);
-    const found = suspiciousOf([r.executable, ...(r.command === null ? [] : commandPaths(r.command))]);
+    const found = suspiciousOf([
+      r.executable,
+      ...(r.command === null ? [] : [...commandPaths(r.command), ...windowsCommandPaths(r.command)]),
+    ]);
     if (found.length > 0) {
       out.push(
         hitOf(
@@ -450,6 +530,7 @@ function unusualListener(ctx: Context): Hit[] {
 const RULES: Readonly<Record<HitRule, (ctx: Context) => Hit[]>> = {
   'uid0-not-root': uid0NotRoot,
   'ld-preload': ldPreload,
+  'ifeo-debugger': ifeoDebugger,
   'runs-from-temp': runsFromTemp,
   'deleted-exe': deletedExe,
   'login-new-address': loginNewAddress,

@@ -9,7 +9,7 @@
  * trace but one `import_log` row saying why.
  */
 import { createHash } from 'node:crypto';
-import type { ArtifactRecord } from '@triage/artifact-schema';
+import type { ArtifactRecord, ExecutionEvidence } from '@triage/artifact-schema';
 import { TriageError, toTriageError } from '@triage/errors';
 import { beginImmediate, type CaseStore, writeTransaction } from './store.js';
 
@@ -178,7 +178,8 @@ function typedColumns(record: ArtifactRecord): {
     case 'login_event':
       return { time: record.time, user: record.user, path: null };
     case 'startup_item':
-      return { time: record.file_mtime, user: record.user, path: record.path };
+      // A service install (System 7045) happened at its event's time; other items have their file's mtime.
+      return { time: record.event_time ?? record.file_mtime, user: record.user, path: record.path };
     case 'process':
       return { time: record.start_time, user: record.user, path: record.exe };
     case 'network_connection':
@@ -195,6 +196,24 @@ function typedColumns(record: ArtifactRecord): {
       return { time: null, user: null, path: null };
     case 'file_metadata':
       return { time: record.mtime, user: record.owner, path: record.path };
+    case 'execution_evidence':
+      return { time: executionTime(record), user: null, path: record.path };
+  }
+}
+
+/**
+ * The time an execution evidence record is placed at: Prefetch's last run,
+ * Amcache's first seen (its key's last write), ShimCache's file modification
+ * time (ShimCache records no execution time).
+ */
+export function executionTime(record: ExecutionEvidence): string | null {
+  switch (record.artifact) {
+    case 'prefetch':
+      return record.last_run;
+    case 'amcache':
+      return record.first_seen ?? record.last_modified;
+    case 'shimcache':
+      return record.last_modified;
   }
 }
 

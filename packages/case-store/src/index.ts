@@ -26,10 +26,12 @@ export {
   type HitsOptions,
   hits,
   TEMP_DIRECTORIES,
+  WINDOWS_TEMP_DIRECTORIES,
 } from './hits.js';
 export {
   type CollectionOpener,
   type Custody,
+  executionTime,
   type ImportableCollection,
   type ImportIdentity,
   type ImportOptions,

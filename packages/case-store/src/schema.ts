@@ -1,32 +1,42 @@
 /**
  * The case database schema: versioned migrations, applied in order and
  * recorded in `PRAGMA user_version`. Migration 1 creates every table, index
- * and view. A database written by a newer triage (a higher version) is
- * refused rather than guessed at.
+ * and view (the views of artifact schema version 1); migration 2 adds the
+ * view of `execution_evidence` and recreates the views of the kinds artifact
+ * schema version 2 extended. A database written by a newer triage (a higher
+ * version) is refused rather than guessed at. A migration, once released,
+ * never changes: each is pinned to the artifact schema version it was
+ * written for.
  */
-import { RECORD_SCHEMAS } from '@triage/artifact-schema';
+import { kindOf, type RecordSchema, recordSchemas } from '@triage/artifact-schema';
 import { TriageError } from '@triage/errors';
 import type BetterSqlite3 from 'better-sqlite3';
 
 /** The schema version this package writes (`PRAGMA user_version`). */
-export const CASE_DB_VERSION = 1;
+export const CASE_DB_VERSION = 2;
 
 /** SQL names are quoted; field names come from the artifact schema (snake_case). */
 function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** The fields of a record schema, without the envelope (`kind`, `source`, `collected_at`). */
+function fieldsOf(schema: RecordSchema): string[] {
+  return Object.keys(schema.properties).filter(
+    (name) => name !== 'kind' && name !== 'source' && name !== 'collected_at',
+  );
+}
+
 /**
  * One view per record kind, `v_<kind>`: the artifact's case, host and
  * collection plus one column per field of the kind (`json_extract`). Arrays
- * and objects come out as JSON text, booleans as 0/1.
+ * and objects come out as JSON text, booleans as 0/1; a field a record lacks
+ * (a version 2 field of a version 1 record) comes out as NULL.
  */
-function kindViews(): string[] {
-  return RECORD_SCHEMAS.map((schema) => {
-    const kind = (schema.properties.kind as { const: string }).const;
-    const fields = Object.keys(schema.properties).filter(
-      (name) => name !== 'kind' && name !== 'source' && name !== 'collected_at',
-    );
+function kindViews(schemas: readonly RecordSchema[]): string[] {
+  return schemas.map((schema) => {
+    const kind = kindOf(schema);
+    const fields = fieldsOf(schema);
     const columns = fields.map((field) => `json_extract(a.json, '$.${field}') AS ${quoteIdentifier(field)}`);
     return `CREATE VIEW ${quoteIdentifier(`v_${kind}`)} AS
   SELECT a.id AS artifact_id, c.case_id AS case_id, c.host AS host, c.collection_id AS collection_id,
@@ -96,10 +106,34 @@ const MIGRATION_1 = [
     file_sha256 TEXT,
     examiner TEXT NOT NULL
   ) STRICT;`,
-  ...kindViews(),
+  ...kindViews(recordSchemas(1)),
 ];
 
-const MIGRATIONS: readonly (readonly string[])[] = [MIGRATION_1];
+/**
+ * Artifact schema version 2: `v_execution_evidence`, and the views of the
+ * kinds whose fields version 2 extended (Windows accounts, logons and
+ * startup items) recreated with the new columns after the old ones.
+ */
+function migration2(): string[] {
+  const v1 = new Map(recordSchemas(1).map((schema) => [kindOf(schema), fieldsOf(schema).join(',')]));
+  const changed = recordSchemas(2).filter((schema) => v1.get(kindOf(schema)) !== fieldsOf(schema).join(','));
+  return [
+    ...changed.map((schema) => `DROP VIEW IF EXISTS ${quoteIdentifier(`v_${kindOf(schema)}`)};`),
+    ...kindViews(changed),
+  ];
+}
+
+const MIGRATIONS: readonly (readonly string[])[] = [MIGRATION_1, migration2()];
+
+/**
+ * The SQL statements of one migration, for tests that build a database of
+ * an older version.
+ *
+ * @internal
+ */
+export function migrationStatements(version: number): readonly string[] {
+  return MIGRATIONS[version - 1] ?? [];
+}
 
 /**
  * Brings the database to {@link CASE_DB_VERSION}, each migration in its own

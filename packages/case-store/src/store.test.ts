@@ -16,6 +16,7 @@ import {
   openCaseStore,
   report,
 } from './index.js';
+import { migrationStatements } from './schema.js';
 
 const at = '2026-11-23T16:00:00.000Z';
 
@@ -133,6 +134,56 @@ describe('openCaseStore', () => {
     store.close();
     // Re-opening an up-to-date database is a no-op.
     openCaseStore(path).close();
+  });
+
+  it('migrates a version 1 database: its records stay, version 2 views and columns appear', async () => {
+    const path = await dbPath();
+    const raw = new Database(path);
+    for (const statement of migrationStatements(1)) raw.exec(statement);
+    raw.pragma('user_version = 1');
+    raw
+      .prepare(
+        `INSERT INTO collections (collection_id, case_id, host, source_kind, started_at, imported_at, examiner)
+         VALUES ('old', 'IR-1', 'ws-17', 'file', ?, ?, 'eve')`,
+      )
+      .run(at, at);
+    const alice = records()[0] as ArtifactRecord;
+    raw
+      .prepare(
+        `INSERT INTO artifacts (collection_ref, kind, collected_at, source, user, json) VALUES (1, 'user_account', ?, '/etc/passwd', 'alice', ?)`,
+      )
+      .run(at, JSON.stringify(alice));
+    const v1Columns = raw
+      .prepare('SELECT * FROM v_user_account')
+      .columns()
+      .map((c) => c.name);
+    expect(v1Columns).not.toContain('rid');
+    expect(
+      raw.prepare("SELECT name FROM sqlite_schema WHERE name = 'v_execution_evidence'").get(),
+    ).toBeUndefined();
+    raw.close();
+
+    const store = openCaseStore(path);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(2);
+    expect(store.db.prepare('SELECT username, uid, rid, sid, last_logon FROM v_user_account').all()).toEqual([
+      { username: 'alice', uid: 1000, rid: null, sid: null, last_logon: null },
+    ]);
+    const columns = store.db
+      .prepare('SELECT * FROM v_user_account')
+      .columns()
+      .map((c) => c.name);
+    // The version 1 columns keep their order; the version 2 ones follow.
+    expect(columns.slice(0, v1Columns.length)).toEqual(v1Columns);
+    expect(store.db.prepare('SELECT count(*) FROM v_execution_evidence').pluck().get()).toBe(0);
+    for (const view of ['v_login_event', 'v_startup_item']) {
+      expect(
+        store.db
+          .prepare(`SELECT * FROM ${view}`)
+          .columns()
+          .map((c) => c.name),
+      ).toContain(view === 'v_login_event' ? 'logon_type' : 'registry_key');
+    }
+    store.close();
   });
 
   it('refuses a database of a newer schema version with CONFIG_INVALID', async () => {
@@ -356,7 +407,8 @@ describe('views and report', () => {
       .prepare("SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")
       .pluck()
       .all();
-    expect(views).toHaveLength(13);
+    expect(views).toHaveLength(14);
+    expect(views).toContain('v_execution_evidence');
     expect(
       store.db.prepare('SELECT case_id, name, first_seen, last_seen FROM hosts ORDER BY name').all(),
     ).toEqual([

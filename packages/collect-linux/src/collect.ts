@@ -1,5 +1,10 @@
 import { stat } from 'node:fs/promises';
-import type { ArtifactKind, ArtifactRecord } from '@triage/artifact-schema';
+import {
+  ARTIFACT_KINDS,
+  type ArtifactKind,
+  type ArtifactRecord,
+  isArtifactKind,
+} from '@triage/artifact-schema';
 import { TriageError } from '@triage/errors';
 import { fileMetadataRecords, type Reference } from './collectors/files.js';
 import { LINUX_COLLECTORS } from './collectors/index.js';
@@ -21,7 +26,10 @@ export interface LinuxCollectOptions {
   readonly root?: string;
   /** Whether root is the running system (procfs, sockets, modules); default `root === '/'`. */
   readonly live?: boolean;
-  /** Only these kinds; default all. `file_metadata` covers executables referenced by the selected kinds. */
+  /**
+   * Only these kinds; default all. `file_metadata` covers executables referenced by the selected kinds.
+   * Kinds of the schema that no Linux collector produces (`execution_evidence`) yield nothing.
+   */
   readonly only?: readonly ArtifactKind[];
   /** Clock for `collected_at`; default `() => new Date()`. */
   readonly now?: () => Date;
@@ -52,13 +60,12 @@ export async function* collectLinux(options: LinuxCollectOptions = {}): AsyncGen
   const now = options.now ?? (() => new Date());
   const only = options.only ? new Set<ArtifactKind>(options.only) : undefined;
   if (only) {
-    const known = new Set<string>(LINUX_COLLECTORS.flatMap((c) => c.kinds));
-    known.add('file_metadata');
+    // Any kind of the schema may be asked for; kinds no Linux collector produces (execution_evidence) yield nothing.
     for (const kind of only) {
-      if (!known.has(kind)) {
+      if (!isArtifactKind(kind)) {
         throw new TriageError(
           'INVALID_ARGUMENT',
-          `unknown artifact kind ${kind}; use one of ${[...known].join(', ')}`,
+          `unknown artifact kind ${kind}; use one of ${ARTIFACT_KINDS.join(', ')}`,
         );
       }
     }

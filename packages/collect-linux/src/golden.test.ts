@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ARTIFACT_KINDS, type ArtifactRecord, assertRecord } from '@triage/artifact-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectLinux } from './collect.js';
+import { LINUX_COLLECTORS } from './collectors/index.js';
 import type { CollectorError } from './context.js';
 import { buildFixtureRoot, FIXTURE_NOW } from './testing/fixture-root/index.js';
 
@@ -67,18 +68,21 @@ describe('golden output over test-fixtures/linux-root', () => {
     expect(errors).toEqual([]);
   });
 
-  it.each(ARTIFACT_KINDS.filter((k) => !['process', 'network_connection', 'kernel_module'].includes(k)))(
-    '%s matches its golden file',
-    async (kind) => {
-      const actual = records.filter((r) => r.kind === kind).map((r) => JSON.stringify(normalise(r)));
-      const text = actual.length === 0 ? '' : `${actual.join('\n')}\n`;
-      const file = new URL(`${kind}.ndjson`, EXPECTED);
-      if (UPDATE) await writeFile(file, text);
-      const expected = await readFile(file, 'utf8');
-      expect(text).toBe(expected);
-      expect(actual.length, `the fixture root should yield at least one ${kind}`).toBeGreaterThan(0);
-    },
-  );
+  // The kinds the Linux collectors produce (not execution_evidence, a Windows kind), live-only ones left out.
+  const linuxKinds = new Set<string>([...LINUX_COLLECTORS.flatMap((c) => c.kinds), 'file_metadata']);
+  it.each(
+    ARTIFACT_KINDS.filter(
+      (k) => linuxKinds.has(k) && !['process', 'network_connection', 'kernel_module'].includes(k),
+    ),
+  )('%s matches its golden file', async (kind) => {
+    const actual = records.filter((r) => r.kind === kind).map((r) => JSON.stringify(normalise(r)));
+    const text = actual.length === 0 ? '' : `${actual.join('\n')}\n`;
+    const file = new URL(`${kind}.ndjson`, EXPECTED);
+    if (UPDATE) await writeFile(file, text);
+    const expected = await readFile(file, 'utf8');
+    expect(text).toBe(expected);
+    expect(actual.length, `the fixture root should yield at least one ${kind}`).toBeGreaterThan(0);
+  });
 
   it('skips live-only collectors offline, saying so in the log', () => {
     expect(records.some((r) => r.kind === 'process' || r.kind === 'network_connection')).toBe(false);
@@ -94,5 +98,20 @@ describe('a root that is not a directory', () => {
       }
     };
     await expect(run()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('kinds the Linux collectors do not produce', () => {
+  it('execution_evidence (a Windows kind) may be asked for and yields nothing; an unknown kind is refused', async () => {
+    const yielded: ArtifactRecord[] = [];
+    for await (const record of collectLinux({ root, live: false, only: ['execution_evidence'] }))
+      yielded.push(record);
+    expect(yielded).toEqual([]);
+    const unknown = async () => {
+      for await (const _ of collectLinux({ root, live: false, only: ['registry_key' as never] })) {
+        // nothing is yielded
+      }
+    };
+    await expect(unknown()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });

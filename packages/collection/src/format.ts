@@ -3,7 +3,12 @@
  * types of the header, manifest and signature lines, and their strict
  * validation. Everything here is pure and synchronous.
  */
-import { isArtifactKind, SCHEMA_VERSION } from '@triage/artifact-schema';
+import {
+  isArtifactKind,
+  isSchemaVersion,
+  SCHEMA_VERSIONS,
+  type SchemaVersion,
+} from '@triage/artifact-schema';
 import { TriageError } from '@triage/errors';
 
 /** The value of the `format` member of the header and manifest lines. */
@@ -56,7 +61,11 @@ interface CommonFields {
   readonly format: typeof COLLECTION_FORMAT;
   /** Always 1 in this version. */
   readonly format_version: typeof COLLECTION_FORMAT_VERSION;
-  /** The artifact schema version of the records (`SCHEMA_VERSION` of `@triage/artifact-schema`). */
+  /**
+   * The artifact schema version of the records: what `@triage/artifact-schema`'s
+   * `SCHEMA_VERSION` was when written (or the version the writer was asked for).
+   * Readers that check records accept the versions of `SCHEMA_VERSIONS`.
+   */
   readonly schema_version: number;
   /** Unique id of this collection: 1–128 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit. */
   readonly collection_id: string;
@@ -232,10 +241,10 @@ function checkCommon(
   if (!(typeof schema === 'number' && Number.isSafeInteger(schema) && schema >= 1)) {
     throw bad('schema_version', 'must be a positive integer');
   }
-  if (options.validate && schema !== SCHEMA_VERSION) {
+  if (options.validate && !isSchemaVersion(schema)) {
     throw lineError(
       line,
-      `the records use artifact schema version ${schema}, this triage reads version ${SCHEMA_VERSION}; upgrade triage`,
+      `the records use artifact schema version ${schema}, this triage reads versions ${SCHEMA_VERSIONS.join(' and ')}; upgrade triage`,
       { schemaVersion: schema },
     );
   }
@@ -312,7 +321,10 @@ export function parseManifest(
   const counts = value.counts;
   if (!isObject(counts)) throw bad('counts', 'must be an object');
   for (const [kind, count] of Object.entries(counts)) {
-    if (kind.length === 0 || (options.validate && !isArtifactKind(kind))) {
+    if (
+      kind.length === 0 ||
+      (options.validate && !isArtifactKind(kind, value.schema_version as SchemaVersion))
+    ) {
       throw bad('counts', `names an unknown kind "${kind.slice(0, 64)}"`);
     }
     if (!isCount(count) || count === 0) throw bad('counts', 'must map each kind to a positive integer');

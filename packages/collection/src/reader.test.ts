@@ -383,7 +383,7 @@ describe('reading a container', () => {
   it('refuses newer format and schema versions with a message to upgrade', async () => {
     for (const edit of [
       (h: Record<string, unknown>) => (h.format_version = 2),
-      (h: Record<string, unknown>) => (h.schema_version = 2),
+      (h: Record<string, unknown>) => (h.schema_version = 3),
     ]) {
       const error = await errorOf(readContainer(joinLines(editManifest(unsignedLines, 0, edit))));
       expect(error.code).toBe('DATA_INVALID');
@@ -517,5 +517,74 @@ describe('openContainer: streaming, all or nothing', () => {
   it('reads a record of every shape the writer produces', async () => {
     const many = Array.from({ length: 200 }, (_, i) => sampleRecord(i));
     expect((await readContainer(await container(many))).records).toEqual(many);
+  });
+});
+
+describe('schema versions', () => {
+  const windowsRun: ArtifactRecord = {
+    kind: 'execution_evidence',
+    source: 'C:\\Windows\\Prefetch\\CMD.EXE-087B4001.pf',
+    collected_at: '2026-11-23T16:00:01.000Z',
+    artifact: 'prefetch',
+    path: null,
+    name: 'CMD.EXE',
+    sha1: null,
+    size: null,
+    executed: true,
+    run_count: 2,
+    last_run: '2013-03-10T10:11:49.2812500Z',
+    run_times: ['2013-03-10T10:11:49.2812500Z'],
+    first_seen: null,
+    last_modified: null,
+    position: null,
+    volume_serial: '24CB074B',
+    publisher: null,
+    product: null,
+    version: null,
+    registry_key: null,
+  };
+
+  async function write(records: readonly ArtifactRecord[], schemaVersion?: 1 | 2): Promise<Uint8Array> {
+    const { stream } = writeContainer(recordsOf(records), {
+      header: { ...HEADER, collection_id: `v-${schemaVersion ?? 'default'}` },
+      now: clock(),
+      ...(schemaVersion === undefined ? {} : { schemaVersion }),
+    });
+    return bytesOf(stream);
+  }
+
+  it('writes version 2 by default and version 1 on request; reads both', async () => {
+    const v2 = await readContainer(await write([...RECORDS, windowsRun]));
+    expect(v2.header.schema_version).toBe(2);
+    expect(v2.manifest.counts.execution_evidence).toBe(1);
+    const v1 = await readContainer(await write(RECORDS, 1));
+    expect(v1.header.schema_version).toBe(1);
+    expect(v1.records).toEqual(RECORDS);
+  });
+
+  it('the writer refuses a version 2 record in a version 1 collection, and an unknown version', async () => {
+    const { stream } = writeContainer(recordsOf([windowsRun]), { header: HEADER, schemaVersion: 1 });
+    const error = await errorOf(bytesOf(stream));
+    expect(error.code).toBe('DATA_INVALID');
+    expect(error.message).toContain('artifact schema v1');
+    expect(() => writeContainer(recordsOf([]), { header: HEADER, schemaVersion: 3 as never })).toThrow(
+      /schemaVersion/,
+    );
+  });
+
+  it('checks each collection against its own version: a version 1 collection may not hold version 2 fields', async () => {
+    // Written unvalidated as version 1, as an old or hostile writer could.
+    const { stream } = writeContainer(recordsOf([windowsRun]), {
+      header: HEADER,
+      schemaVersion: 1,
+      validate: false,
+    });
+    const bytes = await bytesOf(stream);
+    const error = await errorOf(readContainer(bytes));
+    expect(error.code).toBe('DATA_INVALID');
+    expect(error.message).toContain('line 2');
+    expect(error.message).toContain('schema v1');
+    // Without record checks it reads (the manifest's kinds are not checked either).
+    expect((await readContainer(bytes, { validate: false })).records).toHaveLength(1);
   });
 });

@@ -7,7 +7,12 @@
  * so an all-or-nothing importer rolls back instead of committing.
  */
 import { createHash } from 'node:crypto';
-import { type ArtifactRecord, assertRecord, DEFAULT_MAX_LINE_BYTES } from '@triage/artifact-schema';
+import {
+  type ArtifactRecord,
+  assertRecord,
+  DEFAULT_MAX_LINE_BYTES,
+  type SchemaVersion,
+} from '@triage/artifact-schema';
 import { decrypt, fingerprint, type Identity, toReadableStream, verify } from '@triage/encryption';
 import { isTriageError, TriageError } from '@triage/errors';
 import { decompress } from './compression.js';
@@ -346,7 +351,10 @@ class Reader implements OpenedCollection {
     if (typeof value.kind !== 'string') {
       throw lineError(n, `not an artifact record (no string "kind"); ${DO_NOT_IMPORT}`);
     }
-    const record = this.settings.validate ? assertRecord(value, { line: n }) : (value as ArtifactRecord);
+    // Each collection is checked against the schema version its header names (checked known in parseHeader).
+    const record = this.settings.validate
+      ? assertRecord(value, { line: n, version: this.header.schema_version as SchemaVersion })
+      : (value as ArtifactRecord);
     this.hash.update(line.bytes);
     this.hash.update(NEWLINE);
     this.artifactBytes += line.bytes.length + 1;

@@ -40,7 +40,7 @@ describe('writeContainer', () => {
     const lines = linesOf(bytes);
     expect(lines).toHaveLength(1 + 9 + 1);
     expect(lines[0]).toBe(
-      '{"format":"triage-collection","format_version":1,"section":"header","schema_version":1,"collection_id":"c-1","case":"2026-0042","host":"ws-17","collector":{"name":"triage-collect","version":"0.1.0"},"started_at":"2026-11-23T16:00:00.000Z"}',
+      '{"format":"triage-collection","format_version":1,"section":"header","schema_version":2,"collection_id":"c-1","case":"2026-0042","host":"ws-17","collector":{"name":"triage-collect","version":"0.1.0"},"started_at":"2026-11-23T16:00:00.000Z"}',
     );
     const artifact = concat(records.map(encodeRecord));
     // The record lines are exactly encodeRecord's bytes, back to back.
@@ -50,7 +50,7 @@ describe('writeContainer', () => {
       format: 'triage-collection',
       format_version: 1,
       section: 'manifest',
-      schema_version: 1,
+      schema_version: 2,
       collection_id: 'c-1',
       case: '2026-0042',
       host: 'ws-17',

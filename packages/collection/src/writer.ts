@@ -5,7 +5,15 @@
  * as the output is read.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { type ArtifactRecord, encodeRecord, SCHEMA_VERSION, validateRecord } from '@triage/artifact-schema';
+import {
+  type ArtifactRecord,
+  encodeRecord,
+  isSchemaVersion,
+  SCHEMA_VERSION,
+  SCHEMA_VERSIONS,
+  type SchemaVersion,
+  validateRecord,
+} from '@triage/artifact-schema';
 import { encrypt, type Recipient, sign, verifyKeyOf } from '@triage/encryption';
 import { isTriageError, TriageError, toTriageError } from '@triage/errors';
 import { compress } from './compression.js';
@@ -77,6 +85,13 @@ export interface WriteContainerOptions {
   readonly validate?: boolean;
   /** Emit about this many bytes of record lines per chunk; default 65,536. */
   readonly chunkBytes?: number;
+  /**
+   * The artifact schema version to write in the header and to check records
+   * against; default `SCHEMA_VERSION` of `@triage/artifact-schema` (2). Version
+   * 1 writes a collection every reader since version 1 can read, provided its
+   * records use no version 2 kind or field.
+   */
+  readonly schemaVersion?: SchemaVersion;
   /** Cancels writing: the stream errors with `ABORTED` and the source is closed. */
   readonly signal?: AbortSignal;
 }
@@ -117,7 +132,7 @@ function argument(message: string): TriageError {
   return new TriageError('INVALID_ARGUMENT', message);
 }
 
-function buildHeader(input: HeaderInput, now: () => Date): CollectionHeader {
+function buildHeader(input: HeaderInput, now: () => Date, schemaVersion: SchemaVersion): CollectionHeader {
   if (!isObject(input)) throw argument('writeContainer() needs a header: { case, host, collector }.');
   if (!isLabel(input.case))
     throw argument('header.case must be 1-256 bytes of text with no control characters.');
@@ -141,7 +156,7 @@ function buildHeader(input: HeaderInput, now: () => Date): CollectionHeader {
     format: COLLECTION_FORMAT,
     format_version: COLLECTION_FORMAT_VERSION,
     section: 'header',
-    schema_version: SCHEMA_VERSION,
+    schema_version: schemaVersion,
     collection_id: collectionId,
     case: input.case,
     host: input.host,
@@ -221,14 +236,14 @@ function invalidRecord(line: number, record: unknown): TriageError | undefined {
   return undefined;
 }
 
-function schemaError(line: number, record: ArtifactRecord): TriageError | undefined {
-  const result = validateRecord(record);
+function schemaError(line: number, record: ArtifactRecord, version: SchemaVersion): TriageError | undefined {
+  const result = validateRecord(record, { version });
   if (result.ok) return undefined;
   const first = result.issues[0] ?? { path: '', message: 'is invalid' };
   const kind = String((record as { kind: unknown }).kind).slice(0, 64);
   return new TriageError(
     'DATA_INVALID',
-    `record ${line - 1} (container line ${line}, ${kind}): field ${first.path || '(root)'} ${first.message}; fix the collector that produced it (artifact schema v${SCHEMA_VERSION}).`,
+    `record ${line - 1} (container line ${line}, ${kind}): field ${first.path || '(root)'} ${first.message}; fix the collector that produced it (artifact schema v${version}).`,
     { context: { line, kind, path: first.path, issues: result.issues.length } },
   );
 }
@@ -274,7 +289,7 @@ function concat(pieces: readonly Uint8Array[], length: number): Uint8Array {
  * @param records - the artifact records, in the order to write them
  * @param options - header, signing key, trailer callback, clock, validation, signal
  * @returns the byte stream and a promise of the written manifest
- * @throws INVALID_ARGUMENT (synchronously) for a bad header, chunk size or record source
+ * @throws INVALID_ARGUMENT (synchronously) for a bad header, chunk size, schema version or record source
  * @throws KEY_INVALID (synchronously) for a malformed signing key
  * @throws (as the stream's error) DATA_INVALID for a record that is not schema-valid (naming
  *   its line), INVALID_ARGUMENT for what `finish()` returns, ABORTED; errors of the
@@ -286,7 +301,11 @@ export function writeContainer(records: RecordSource, options: WriteContainerOpt
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1)
     throw argument('chunkBytes must be a positive integer.');
-  const header = buildHeader(options.header, now);
+  const schemaVersion = options.schemaVersion ?? SCHEMA_VERSION;
+  if (!isSchemaVersion(schemaVersion)) {
+    throw argument(`schemaVersion must be one of ${SCHEMA_VERSIONS.join(', ')}.`);
+  }
+  const header = buildHeader(options.header, now, schemaVersion);
   const signingKey = options.signingKey;
   // Checks the key now, so a bad key fails before any collecting; the text is never repeated.
   const verifyKey = signingKey === undefined ? undefined : verifyKeyOf(signingKey);
@@ -397,7 +416,9 @@ export function writeContainer(records: RecordSource, options: WriteContainerOpt
             }
             line++;
             const record = next.value;
-            const problem = invalidRecord(line, record) ?? (validate ? schemaError(line, record) : undefined);
+            const problem =
+              invalidRecord(line, record) ??
+              (validate ? schemaError(line, record, schemaVersion) : undefined);
             if (problem) throw problem;
             const bytes = encodeRecord(record);
             hash.update(bytes);

@@ -104,6 +104,8 @@ export interface MakeCollectionOptions {
   readonly signingKey?: string;
   /** false: write records without checking them against the schema. */
   readonly validate?: boolean;
+  /** The artifact schema version to write; default the writer's (2). 1 writes a collection as triage did before Windows. */
+  readonly schemaVersion?: 1 | 2;
 }
 
 /** Seals records into `DIR/NAME` with `sealCollection`; returns the path and manifest hash. */
@@ -116,6 +118,7 @@ export async function makeCollection(dir: string, name: string, options: MakeCol
     recipients: [options.recipient],
     ...(options.signingKey ? { signingKey: options.signingKey } : {}),
     ...(options.validate === false ? { validate: false } : {}),
+    ...(options.schemaVersion === undefined ? {} : { schemaVersion: options.schemaVersion }),
   });
   const file = join(dir, name);
   await stream.pipeTo(Writable.toWeb(createWriteStream(file)));
