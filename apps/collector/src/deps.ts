@@ -1,3 +1,5 @@
+import type { WindowsLiveExport } from './windows-live.js';
+
 /** What the CLI needs from the outside world; tests pass their own. */
 export interface Deps {
   /** Where results go (`--json` output, summary). */
@@ -29,4 +31,12 @@ export interface Deps {
   readonly uid?: number;
   /** Asks for a line on the terminal; absent when stdin is not a terminal. */
   readonly prompt?: (question: string) => Promise<string>;
+  /** The platform this runs on (`process.platform`); it picks the default `--os`. Absent: `linux`. */
+  readonly platform?: string;
+  /**
+   * Live Windows collection: exports the files the running system keeps
+   * locked (hives, event logs) into a private folder (src/windows-live.ts).
+   * Present only on Windows.
+   */
+  readonly exportWindowsLive?: (signal: AbortSignal | undefined) => Promise<WindowsLiveExport>;
 }

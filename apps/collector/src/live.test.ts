@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { cli, examiner, workDir } from './testing/support.js';
 
-const PUBLISHED = new URL('../../../docs/schema/artifact-v1.schema.json', import.meta.url);
+const PUBLISHED = new URL('../../../docs/schema/artifact-v2.schema.json', import.meta.url);
 
 describe('live run on this machine', () => {
   it('collects the default set into a collection whose every record is valid against the published schema', async () => {

@@ -37,6 +37,7 @@ describe('triage-collect run --no-upload', () => {
     };
     expect(result.upload).toBeNull();
     expect(result.host).toBe('test-host.example');
+    expect((result as unknown as { os: string }).os).toBe('linux');
     expect((await stat(result.file)).mode & 0o777).toBe(0o600);
     const contents = await readCollection(await readFile(result.file), { identities: [keys.identity] });
     expect(contents.manifestSha256).toBe(result.manifestSha256);

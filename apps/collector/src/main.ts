@@ -30,7 +30,7 @@ function printRun(result: RunResult, json: boolean, deps: Deps): void {
     return;
   }
   const lines = [
-    `case ${result.case}, host ${result.host}: ${result.records} records, ${result.collectorErrors.length} collector errors`,
+    `case ${result.case}, host ${result.host} (${result.os}): ${result.records} records, ${result.collectorErrors.length} collector errors`,
     `manifest sha256 ${result.manifestSha256}`,
     result.file
       ? `local copy ${result.file} (${mb(result.bytes)}, sha256 ${result.sha256})`
@@ -106,12 +106,18 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     )
     .command(
       'run',
-      'collect this host (or --root), seal for the examiner, upload and keep a local copy',
+      'collect this host (or --root, Linux or Windows), seal for the examiner, upload and keep a local copy',
       (y) =>
         destinationOptions(y)
           .option('root', {
             type: 'string',
-            describe: 'collect a mounted image at this directory instead of /',
+            describe: 'collect a mounted image (a Linux root, or a Windows system volume) at this directory',
+          })
+          .option('os', {
+            type: 'string',
+            choices: ['linux', 'windows'] as const,
+            describe:
+              "the system to collect (default: this host's own); windows needs --root except on Windows",
           })
           .option('only', {
             type: 'string',
@@ -161,6 +167,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
               forcePathStyle: args.forcePathStyle,
               upload: args.upload,
               root: args.root,
+              os: args.os as 'linux' | 'windows' | undefined,
               only: parseKinds(args.only),
               out: args.out,
               deleteAfterUpload: args.deleteAfterUpload,

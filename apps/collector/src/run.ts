@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { access, rm, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import type { ArtifactKind } from '@triage/artifact-schema';
+import type { ArtifactKind, ArtifactRecord } from '@triage/artifact-schema';
 import { type CollectorError, collectLinux } from '@triage/collect-linux';
+import { collectWindows } from '@triage/collect-windows';
 import { TriageError, toTriageError } from '@triage/errors';
 import {
   createTransport,
@@ -23,9 +24,14 @@ import { sealRecords } from './seal.js';
 import { teeToFileAndUpload } from './tee.js';
 import { COLLECTOR_NAME, COLLECTOR_VERSION } from './version.js';
 
+/** The operating system whose artifacts `run` collects. */
+export type TargetOs = 'linux' | 'windows';
+
 /** Flags of `triage-collect run`. */
 export interface RunFlags extends ConfigFlags {
   readonly root?: string | undefined;
+  /** The system to collect; default the host's own (`windows` on Windows, else `linux`). */
+  readonly os?: TargetOs | undefined;
   readonly only?: readonly ArtifactKind[] | undefined;
   readonly out?: string | undefined;
   readonly deleteAfterUpload?: boolean | undefined;
@@ -37,6 +43,8 @@ export interface RunFlags extends ConfigFlags {
 export interface RunResult {
   readonly case: string;
   readonly host: string;
+  /** The operating system collected. */
+  readonly os: TargetOs;
   /** The local collection file; absent when it was deleted after a verified upload. */
   readonly file: string | null;
   readonly bytes: number;
@@ -154,6 +162,7 @@ export function isVerified(receipt: UploadReceipt): boolean {
  * @throws {@link UploadFailed} when only the upload failed (the local file is complete and kept); TriageError for everything else
  */
 export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult> {
+  const os = checkTarget(flags, deps);
   const scrubber = new Scrubber();
   const config: RunConfig = await resolveConfig(flags, deps, scrubber);
   const report = new Reporter(deps, scrubber, flags.quiet ?? false);
@@ -234,21 +243,24 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
     report.line('pre-flight: ok');
   }
 
-  const records = collectLinux({
-    root: flags.root ?? '/',
+  const collectOptions = {
     ...(flags.only ? { only: flags.only } : {}),
     now: deps.now,
     ...(deps.signal ? { signal: deps.signal } : {}),
-    onError: (error) => {
+    onError: (error: CollectorError) => {
       const safe = { ...error, message: scrubber.text(error.message) };
       collectorErrors.push(safe);
       note(`error: ${safe.collector}: ${safe.code}: ${safe.message}`);
     },
     onLog: note,
-    onProgress: (p) => {
+    onProgress: (p: { readonly collector: string; readonly records: number }) => {
       if (p.collector !== 'done') report.line(`collecting ${p.collector} (${p.records} records so far)`);
     },
-  });
+  };
+  const records =
+    os === 'windows'
+      ? windowsRecords(flags, deps, collectOptions)
+      : collectLinux({ root: flags.root ?? '/', ...collectOptions });
 
   const sealed = sealRecords(records, {
     case: config.case,
@@ -294,6 +306,7 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
   const base = {
     case: config.case,
     host: config.host,
+    os,
     bytes: tee.bytes,
     sha256: tee.sha256,
     manifestSha256,
@@ -311,6 +324,7 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
       {
         case: config.case,
         host: config.host,
+        os,
         file: basename(file),
         sha256: tee.sha256,
         bytes: tee.bytes,
@@ -360,6 +374,64 @@ export async function runCollect(flags: RunFlags, deps: Deps): Promise<RunResult
     }
   }
   return { ...base, file: kept, upload, receiptFile };
+}
+
+/**
+ * The system to collect, checked before anything else happens: Windows is
+ * collected from a volume (`--root`) anywhere, or live on Windows; Linux
+ * from a root anywhere, or live on a host that is not Windows.
+ *
+ * @throws TriageError `USAGE` for a live collection of another system than the host's
+ */
+export function checkTarget(flags: RunFlags, deps: Deps): TargetOs {
+  const onWindows = deps.platform === 'win32';
+  const os = flags.os ?? (onWindows ? 'windows' : 'linux');
+  if (flags.root === undefined && os === 'windows' && !deps.exportWindowsLive) {
+    throw new TriageError(
+      'USAGE',
+      `--os windows collects this host live only on Windows (this is ${deps.platform ?? 'linux'}); give the mounted Windows volume with --root DIR`,
+    );
+  }
+  if (flags.root === undefined && os === 'linux' && onWindows) {
+    throw new TriageError('USAGE', '--os linux on a Windows host needs --root DIR (a mounted Linux image)');
+  }
+  return os;
+}
+
+/**
+ * The Windows records: of the volume at `--root`, or live, from the copies
+ * `deps.exportWindowsLive` exports (deleted when the records end, however
+ * they end); export failures are collector errors.
+ */
+async function* windowsRecords(
+  flags: RunFlags,
+  deps: Deps,
+  options: Omit<Parameters<typeof collectWindows>[0], 'root'> & {
+    readonly onError: (error: CollectorError) => void;
+    readonly onLog: (line: string) => void;
+  },
+): AsyncGenerator<ArtifactRecord> {
+  if (flags.root !== undefined) {
+    yield* collectWindows({ root: flags.root, ...options });
+    return;
+  }
+  const exported = await (deps.exportWindowsLive as NonNullable<Deps['exportWindowsLive']>)(deps.signal);
+  try {
+    for (const error of exported.errors) options.onError(error);
+    options.onLog(
+      `live: exported ${Object.keys(exported.exports).length} locked files into a private folder`,
+    );
+    yield* collectWindows({
+      root: exported.root,
+      live: true,
+      systemDrive: exported.systemDrive,
+      exports: exported.exports,
+      ...options,
+    });
+  } finally {
+    await exported.cleanup();
+    options.onLog('live: deleted the exported copies');
+  }
 }
 
 /** True for the error {@link runCollect} throws when only the upload failed. */

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { TriageError } from '@triage/errors';
 import type { Deps } from './deps.js';
+import { exportWindowsLive } from './windows-live.js';
 
 /** One line from the terminal; Ctrl-C (raw mode: no signal) rejects with `ABORTED`. */
 async function prompt(question: string): Promise<string> {
@@ -39,5 +40,9 @@ export function processDeps(self?: Deps['self']): Deps {
     ...(self ? { self } : {}),
     ...(uid === undefined ? {} : { uid }),
     ...(process.stdin.isTTY ? { prompt } : {}),
+    platform: process.platform,
+    ...(process.platform === 'win32'
+      ? { exportWindowsLive: (signal: AbortSignal | undefined) => exportWindowsLive(process.env, signal) }
+      : {}),
   };
 }

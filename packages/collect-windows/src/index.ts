@@ -2,10 +2,31 @@
  * `@triage/collect-windows`: parsers for Windows artifacts in TypeScript, no
  * native code, each documented with the specification it follows, reading
  * with random access and bounded memory, and tolerant of damage: a bad
- * cell, chunk or record becomes an error entry and parsing goes on.
+ * cell, chunk or record becomes an error entry and parsing goes on; and the
+ * collectors that turn a Windows volume into artifact schema records
+ * (`collectWindows`).
  *
  * @packageDocumentation
  */
+
+export {
+  collectWindows,
+  type WindowsCollectOptions,
+  type WindowsCollectProgress,
+} from './collect/collect.js';
+export type {
+  CollectorError,
+  LoadedHive,
+  MachineHive,
+  ReferenceOptions,
+  UserProfile,
+  VolumeFile,
+  WindowsCollectContext,
+  WindowsCollector,
+} from './collect/context.js';
+export { LIVE_EXPORTS, type LiveExport } from './collect/live.js';
+export type { WindowsEnvironment } from './collect/paths.js';
+export { WINDOWS_COLLECTORS } from './collect/registry.js';
 export {
   type EvtxChecksum,
   type EvtxChunkHeader,
@@ -67,6 +88,15 @@ export {
   type ValueStorage,
 } from './regf/value.js';
 export { type HiveVisitor, type WalkHiveOptions, type WalkHiveResult, walkHive } from './regf/walk.js';
+export {
+  parseAppCompatCache,
+  readShimCache,
+  type ShimCache,
+  type ShimCacheDiagnostic,
+  type ShimCacheEntry,
+  type ShimCacheLayout,
+  type ShimCacheOptions,
+} from './shimcache/shimcache.js';
 export { type ByteSource, bufferSource, fileSource } from './source.js';
 export {
   parseTaskXml,

@@ -1,6 +1,7 @@
 /**
  * `@triage/testkit` (private, devDependency only): installs, starts and stops
- * the real local servers that integration tests talk to.
+ * the real local servers that integration tests talk to; builds a Windows
+ * volume from the shared samples for the Windows collectors' tests.
  *
  * In a test: `const { moto, minio } = inject('triageServices');` (the vitest
  * project must be created with `triageProject(import.meta.url, { services: true })`).
@@ -74,6 +75,16 @@ export {
   serverLogTails,
   startServices,
 } from './services.js';
+
+export {
+  type BuildWindowsVolumeOptions,
+  buildWindowsVolume,
+  STAND_INS,
+  WINDOWS_SAMPLES_DIR,
+  type WindowsSampleEntry,
+  type WindowsVolume,
+  windowsSampleManifest,
+} from './windows-volume.js';
 
 declare module 'vitest' {
   /** Values the test kit's globalSetup provides to tests. */

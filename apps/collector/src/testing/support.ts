@@ -13,12 +13,12 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `main` with captured output in `cwd`; `extra` adds a prompt, a program path or a user id. */
+/** Runs `main` with captured output in `cwd`; `extra` adds a prompt, a program path, a user id, or a platform and its live Windows export. */
 export async function cli(
   argv: readonly string[],
   cwd: string,
   env: Record<string, string> = {},
-  extra: Pick<Deps, 'prompt' | 'self' | 'uid'> = {},
+  extra: Pick<Deps, 'prompt' | 'self' | 'uid' | 'platform' | 'exportWindowsLive'> = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
