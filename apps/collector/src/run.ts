@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { access, rm, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { ArtifactKind, ArtifactRecord } from '@triage/artifact-schema';
-import { type CollectorError, collectLinux } from '@triage/collect-linux';
+import type { CollectorError } from '@triage/collect-core';
+import { collectLinux } from '@triage/collect-linux';
 import { collectWindows } from '@triage/collect-windows';
 import { TriageError, toTriageError } from '@triage/errors';
 import {

@@ -1,5 +1,5 @@
 import type { ArtifactRecord } from '@triage/artifact-schema';
-import type { CollectorError } from '@triage/collect-linux';
+import type { CollectorError } from '@triage/collect-core';
 import { type CollectionManifest, sealCollection } from '@triage/collection';
 import type { Recipient } from '@triage/encryption';
 

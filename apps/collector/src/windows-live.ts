@@ -15,7 +15,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CollectorError, LIVE_EXPORTS } from '@triage/collect-windows';
+import type { CollectorError } from '@triage/collect-core';
+import { LIVE_EXPORTS } from '@triage/collect-windows';
 
 /** The exported copies, ready for `collectWindows`. */
 export interface WindowsLiveExport {

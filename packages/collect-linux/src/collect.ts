@@ -1,46 +1,19 @@
-import { stat } from 'node:fs/promises';
-import {
-  ARTIFACT_KINDS,
-  type ArtifactKind,
-  type ArtifactRecord,
-  isArtifactKind,
-} from '@triage/artifact-schema';
-import { TriageError } from '@triage/errors';
-import { fileMetadataRecords, type Reference } from './collectors/files.js';
+import type { ArtifactRecord } from '@triage/artifact-schema';
+import { type CollectOptions, checkRootDirectory, runCollectors, selectKinds } from '@triage/collect-core';
+import { fileMetadataRecords } from './collectors/files.js';
 import { LINUX_COLLECTORS } from './collectors/index.js';
-import { type CollectorError, createContext, type SharedState, toCollectorError } from './context.js';
+import { createContext, type SharedState } from './context.js';
 
-/** Progress of {@link collectLinux}, once per collector started and at the end. */
-export interface CollectProgress {
-  /** The collector now running, or `file_metadata`, or `done`. */
-  readonly collector: string;
-  /** Records yielded so far. */
-  readonly records: number;
-  /** Collector errors so far. */
-  readonly errors: number;
-}
-
-/** Options for {@link collectLinux}. */
-export interface LinuxCollectOptions {
+/**
+ * Options for {@link collectLinux}: where to read, and what every collection
+ * takes. Kinds of the schema that no Linux collector produces
+ * (`execution_evidence`) yield nothing.
+ */
+export interface LinuxCollectOptions extends CollectOptions {
   /** The root to collect; default `/` (the running system). A mounted image's directory for offline collection. */
   readonly root?: string;
   /** Whether root is the running system (procfs, sockets, modules); default `root === '/'`. */
   readonly live?: boolean;
-  /**
-   * Only these kinds; default all. `file_metadata` covers executables referenced by the selected kinds.
-   * Kinds of the schema that no Linux collector produces (`execution_evidence`) yield nothing.
-   */
-  readonly only?: readonly ArtifactKind[];
-  /** Clock for `collected_at`; default `() => new Date()`. */
-  readonly now?: () => Date;
-  /** Stops collection with `ABORTED`. */
-  readonly signal?: AbortSignal;
-  /** Called for each item-level or collector failure; collection goes on. */
-  readonly onError?: (error: CollectorError) => void;
-  /** Called with each log line (for the manifest's log). */
-  readonly onLog?: (line: string) => void;
-  /** Called as collectors start. */
-  readonly onProgress?: (progress: CollectProgress) => void;
 }
 
 /**
@@ -58,29 +31,9 @@ export async function* collectLinux(options: LinuxCollectOptions = {}): AsyncGen
   const root = options.root ?? '/';
   const live = options.live ?? root === '/';
   const now = options.now ?? (() => new Date());
-  const only = options.only ? new Set<ArtifactKind>(options.only) : undefined;
-  if (only) {
-    // Any kind of the schema may be asked for; kinds no Linux collector produces (execution_evidence) yield nothing.
-    for (const kind of only) {
-      if (!isArtifactKind(kind)) {
-        throw new TriageError(
-          'INVALID_ARGUMENT',
-          `unknown artifact kind ${kind}; use one of ${ARTIFACT_KINDS.join(', ')}`,
-        );
-      }
-    }
-  }
-  const rootStats = await stat(root).catch(() => null);
-  if (!rootStats?.isDirectory()) {
-    throw new TriageError(
-      'NOT_FOUND',
-      `the root ${root} is not a directory; give the mount point of the image`,
-      {
-        context: { root },
-      },
-    );
-  }
-  const onError = options.onError ?? (() => {});
+  // Any kind of the schema may be asked for; kinds no Linux collector produces (execution_evidence) yield nothing.
+  const only = selectKinds(options.only);
+  await checkRootDirectory(root, 'give the mount point of the image');
   const onLog = options.onLog ?? (() => {});
   const shared: SharedState = {};
   const references = new Map<string, { referencedBy: string[]; readVia: string | undefined }>();
@@ -92,74 +45,22 @@ export async function* collectLinux(options: LinuxCollectOptions = {}): AsyncGen
       entry.readVia ??= readVia;
     }
   };
-  let records = 0;
-  let errors = 0;
-  const countError = (error: CollectorError) => {
-    errors++;
-    onError(error);
-  };
-  const checkAbort = () => {
-    if (options.signal?.aborted) {
-      throw new TriageError('ABORTED', 'collection was aborted', { cause: options.signal.reason });
-    }
-  };
-  const contextFor = (collector: string) =>
-    createContext({
-      root,
-      live,
-      now,
-      signal: options.signal,
-      collector,
-      onError: countError,
-      onLog,
-      onReference,
-      shared,
-    });
-
-  for (const collector of LINUX_COLLECTORS) {
-    checkAbort();
-    const wanted = only ? collector.kinds.filter((k) => only.has(k)) : collector.kinds;
-    if (wanted.length === 0) continue;
-    if (collector.liveOnly && !live) {
-      onLog(`${collector.name}: skipped, needs the running system (offline root ${root})`);
-      continue;
-    }
-    options.onProgress?.({ collector: collector.name, records, errors });
-    const started = Date.now();
-    let yielded = 0;
-    try {
-      for await (const record of collector.collect(contextFor(collector.name))) {
-        checkAbort();
-        if (!wanted.includes(record.kind)) continue;
-        records++;
-        yielded++;
-        yield record;
-      }
-    } catch (error) {
-      if (error instanceof TriageError && error.code === 'ABORTED') throw error;
-      countError(toCollectorError(collector.name, undefined, error));
-    }
-    onLog(`${collector.name}: ${yielded} records in ${Date.now() - started} ms`);
-  }
-
-  if (!only || only.has('file_metadata')) {
-    checkAbort();
-    options.onProgress?.({ collector: 'file_metadata', records, errors });
-    const list: Reference[] = [...references].map(([path, r]) => ({ path, ...r }));
-    const started = Date.now();
-    let yielded = 0;
-    try {
-      for await (const record of fileMetadataRecords(contextFor('file_metadata'), list)) {
-        checkAbort();
-        records++;
-        yielded++;
-        yield record;
-      }
-    } catch (error) {
-      if (error instanceof TriageError && error.code === 'ABORTED') throw error;
-      countError(toCollectorError('file_metadata', undefined, error));
-    }
-    onLog(`file_metadata: ${yielded} records in ${Date.now() - started} ms`);
-  }
-  options.onProgress?.({ collector: 'done', records, errors });
+  yield* runCollectors({
+    collectors: LINUX_COLLECTORS,
+    fileMetadata: (ctx) =>
+      fileMetadataRecords(
+        ctx,
+        [...references].map(([path, r]) => ({ path, ...r })),
+      ),
+    only,
+    live,
+    now,
+    signal: options.signal,
+    context: (base) => createContext({ ...base, root, onReference, shared }),
+    skip: (collector) =>
+      collector.liveOnly && !live ? `skipped, needs the running system (offline root ${root})` : undefined,
+    onError: options.onError,
+    onLog,
+    onProgress: options.onProgress,
+  });
 }

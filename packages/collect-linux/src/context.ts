@@ -1,33 +1,25 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { ArtifactKind, ArtifactRecord } from '@triage/artifact-schema';
-import { TriageError, type TriageErrorCode } from '@triage/errors';
+import {
+  type BaseCollectContext,
+  type Collector as BaseCollector,
+  type BaseContextOptions,
+  createBaseContext,
+} from '@triage/collect-core';
+import { TriageError } from '@triage/errors';
 import { CHUNK_BYTES, isMissing, openRegular } from './io.js';
 import { decodeUtf8, splitByteLines } from './parsers/chunks.js';
 
-/** One collector failure, kept in the collection manifest; collection goes on. */
-export interface CollectorError {
-  /** The collector's name, e.g. `accounts`. */
-  readonly collector: string;
-  /** `PERMISSION_DENIED`, `NOT_FOUND`, `IO_ERROR`, `DATA_INVALID`, `INTERNAL`, … */
-  readonly code: TriageErrorCode;
-  /** One line; never file contents. */
-  readonly message: string;
-  /** The path, as seen inside the collected root, when one was involved. */
-  readonly path?: string;
-}
-
-/** What every collector is handed. Paths are absolute as seen inside the collected root. */
-export interface CollectContext {
+/**
+ * What every Linux collector is handed: the system-independent context of
+ * `@triage/collect-core` (`live` is true for the running system: procfs,
+ * sockets and modules are collected only then) and reading inside the
+ * collected root. Paths are absolute as seen inside the collected root.
+ */
+export interface CollectContext extends BaseCollectContext {
   /** The collected root on this machine: `/` live, the image mount point with `--root`. */
   readonly root: string;
-  /** True for the running system (procfs, sockets and modules are collected only then). */
-  readonly live: boolean;
-  /** ISO time stamped on records as `collected_at`. */
-  now(): string;
-  /** Stops collection; collectors check it between items. */
-  readonly signal: AbortSignal | undefined;
   /** Maps a path inside the root to the path on this machine, following symlinks inside the root. */
   hostPath(path: string): Promise<string>;
   /** File text, or null when the file does not exist. Larger than `maxBytes` (default 16 MiB) or not a regular file (FIFO, device) is `DATA_INVALID`. */
@@ -40,63 +32,18 @@ export interface CollectContext {
   list(path: string): Promise<string[]>;
   /** stat after following symlinks (inside the root when offline); null when missing. */
   stat(path: string): Promise<Stats | null>;
-  /** Reports an item-level failure and lets the collector go on. */
-  error(path: string | undefined, cause: unknown): void;
-  /** Adds a line to the collector log kept in the manifest (no secrets, no file contents). */
-  log(message: string): void;
   /** Asks for a `file_metadata` record (with SHA-256) for an executable; each path is hashed once. */
   reference(path: string, referencedBy: string, options?: { readonly readVia?: string }): void;
   /** uid → user name from the root's /etc/passwd (loaded once). */
   userName(uid: number): Promise<string | null>;
   /** The root's accounts: name, uid and home, for per-user files (loaded once). */
   accounts(): Promise<ReadonlyArray<{ readonly name: string; readonly uid: number; readonly home: string }>>;
-  /** Builds a record with `kind`, `source` and `collected_at` set. */
-  record<K extends ArtifactKind>(
-    kind: K,
-    source: string,
-    fields: Omit<Extract<ArtifactRecord, { kind: K }>, 'kind' | 'source' | 'collected_at'>,
-  ): Extract<ArtifactRecord, { kind: K }>;
 }
 
-/** One collector: a name, the kinds it yields and the code that reads them. */
-export interface Collector {
-  /** Stable name used in `--only`-style selection and in error records. */
-  readonly name: string;
-  /** The record kinds it produces. */
-  readonly kinds: readonly ArtifactKind[];
+/** One Linux collector: a name, the kinds it yields, whether it needs the running system, and the code that reads them. */
+export interface Collector extends BaseCollector<CollectContext> {
   /** Needs the running system (procfs); skipped with a log line under `--root`. */
   readonly liveOnly: boolean;
-  /** Yields records; a throw ends only this collector and is reported as a {@link CollectorError}. */
-  collect(ctx: CollectContext): AsyncIterable<ArtifactRecord>;
-}
-
-const ERRNO_CODES: Readonly<Record<string, TriageErrorCode>> = {
-  EACCES: 'PERMISSION_DENIED',
-  EPERM: 'PERMISSION_DENIED',
-  ENOENT: 'NOT_FOUND',
-  ENOTDIR: 'NOT_FOUND',
-  ELOOP: 'DATA_INVALID',
-};
-
-/** Turns a thrown value into a {@link CollectorError} without leaking contents. */
-export function toCollectorError(
-  collector: string,
-  path: string | undefined,
-  cause: unknown,
-): CollectorError {
-  const base = path === undefined ? { collector } : { collector, path };
-  if (cause instanceof TriageError) return { ...base, code: cause.code, message: cause.message };
-  const errno = (cause as { code?: unknown } | null)?.code;
-  if (typeof errno === 'string' && errno in ERRNO_CODES) {
-    const code = ERRNO_CODES[errno] as TriageErrorCode;
-    const what =
-      code === 'PERMISSION_DENIED' ? 'permission denied' : code === 'NOT_FOUND' ? 'not found' : errno;
-    return { ...base, code, message: `${what}${path ? `: ${path}` : ''}` };
-  }
-  if (typeof errno === 'string')
-    return { ...base, code: 'IO_ERROR', message: `${errno}${path ? `: ${path}` : ''}` };
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return { ...base, code: 'INTERNAL', message: message.split('\n')[0] ?? 'failed' };
 }
 
 const MAX_SYMLINKS = 40;
@@ -142,14 +89,8 @@ export async function resolveInRoot(root: string, path: string): Promise<string>
 }
 
 /** Options for {@link createContext}. */
-export interface ContextOptions {
+export interface ContextOptions extends BaseContextOptions {
   readonly root: string;
-  readonly live: boolean;
-  readonly now: () => Date;
-  readonly signal?: AbortSignal | undefined;
-  readonly collector: string;
-  readonly onError: (error: CollectorError) => void;
-  readonly onLog: (line: string) => void;
   readonly onReference: (path: string, referencedBy: string, readVia: string | undefined) => void;
   readonly shared: SharedState;
 }
@@ -192,10 +133,8 @@ export function createContext(options: ContextOptions): CollectContext {
     }
   };
   const context: CollectContext = {
+    ...createBaseContext(options),
     root,
-    live: options.live,
-    signal: options.signal,
-    now: () => options.now().toISOString(),
     hostPath,
     readBytes,
     async readText(path, maxBytes) {
@@ -234,12 +173,6 @@ export function createContext(options: ContextOptions): CollectContext {
         throw error;
       }
     },
-    error(path, cause) {
-      options.onError(toCollectorError(collector, path, cause));
-    },
-    log(message) {
-      options.onLog(`${collector}: ${message}`);
-    },
     reference(path, referencedBy, refOptions) {
       options.onReference(path, referencedBy, refOptions?.readVia);
     },
@@ -259,9 +192,6 @@ export function createContext(options: ContextOptions): CollectContext {
     },
     async userName(uid) {
       return (await context.accounts()).find((a) => a.uid === uid)?.name ?? null;
-    },
-    record(kind, source, fields) {
-      return { kind, source, collected_at: options.now().toISOString(), ...fields } as never;
     },
   };
   return context;

@@ -8,10 +8,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ARTIFACT_KINDS, type ArtifactRecord, assertRecord } from '@triage/artifact-schema';
+import type { CollectorError } from '@triage/collect-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectLinux } from './collect.js';
 import { LINUX_COLLECTORS } from './collectors/index.js';
-import type { CollectorError } from './context.js';
 import { buildFixtureRoot, FIXTURE_NOW } from './testing/fixture-root/index.js';
 
 const EXPECTED = new URL('../../../test-fixtures/linux-root/expected/', import.meta.url);

@@ -4,18 +4,16 @@
  * with random access and bounded memory, and tolerant of damage: a bad
  * cell, chunk or record becomes an error entry and parsing goes on; and the
  * collectors that turn a Windows volume into artifact schema records
- * (`collectWindows`).
+ * (`collectWindows`). The collector framework (isolation, error entries,
+ * `file_metadata` hashing) is `@triage/collect-core`'s; `CollectorError`
+ * and `WindowsCollectProgress` (its `CollectProgress`) are re-exported from there.
  *
  * @packageDocumentation
  */
 
-export {
-  collectWindows,
-  type WindowsCollectOptions,
-  type WindowsCollectProgress,
-} from './collect/collect.js';
+export type { CollectorError, CollectProgress as WindowsCollectProgress } from '@triage/collect-core';
+export { collectWindows, type WindowsCollectOptions } from './collect/collect.js';
 export type {
-  CollectorError,
   LoadedHive,
   MachineHive,
   ReferenceOptions,

@@ -3,7 +3,7 @@
  * need (a header, a hive bin, an EVTX chunk) instead of the whole file:
  * memory stays bounded by the parser's working set, not the file size.
  */
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { TriageError } from '@triage/errors';
 
 /** The bytes of one file, read at any offset. */
@@ -61,9 +61,20 @@ export async function fileSource(path: string): Promise<ByteSource> {
       { cause: error, context: { path } },
     );
   }
-  const size = (await handle.stat()).size;
+  return handleSource(handle, (await handle.stat()).size, path);
+}
+
+/**
+ * A source over a file already open, read with positioned reads; closing
+ * the source closes the handle.
+ *
+ * @param handle - the open file
+ * @param size - its size in bytes (reads stop there)
+ * @param name - for diagnostics
+ */
+export function handleSource(handle: FileHandle, size: number, name: string): ByteSource {
   return {
-    name: path,
+    name,
     size,
     read: async (offset, length) => {
       if (offset >= size || length <= 0) return new Uint8Array(0);

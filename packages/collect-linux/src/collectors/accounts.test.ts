@@ -8,9 +8,10 @@ import {
   assertRecord,
   type UserAccount,
 } from '@triage/artifact-schema';
+import type { CollectorError } from '@triage/collect-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectLinux } from '../collect.js';
-import { type CollectContext, type CollectorError, createContext } from '../context.js';
+import { type CollectContext, createContext } from '../context.js';
 import { FIXTURE_SHADOW_HASHES } from '../testing/fixture-root/accounts.js';
 import { buildFixtureRoot, FIXTURE_NOW } from '../testing/fixture-root/index.js';
 import { put } from '../testing/fixture-root/write.js';

@@ -4,8 +4,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRecord, type FileMetadata } from '@triage/artifact-schema';
+import type { CollectorError } from '@triage/collect-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CollectorError, createContext } from '../context.js';
+import { createContext } from '../context.js';
 import { link, put } from '../testing/fixture-root/write.js';
 import { fileMetadataRecords, formatMode, type Reference } from './files.js';
 

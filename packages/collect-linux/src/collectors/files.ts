@@ -1,9 +1,17 @@
-import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import type { ArtifactRecord, FileMetadata } from '@triage/artifact-schema';
+import type { ArtifactRecord } from '@triage/artifact-schema';
+import {
+  absentFileFields,
+  describeFileError,
+  type FileMetadataFields,
+  fileTimes,
+  hashFileFields,
+  MAX_HASH_BYTES,
+} from '@triage/collect-core';
 import { TriageError } from '@triage/errors';
 import type { CollectContext } from '../context.js';
+import { isMissing } from '../io.js';
 
 /** An executable some record referenced, to be described and hashed once. */
 export interface Reference {
@@ -15,25 +23,15 @@ export interface Reference {
   readonly readVia: string | undefined;
 }
 
-/** Files larger than this are described but not hashed: 512 MiB. */
-export const MAX_HASH_BYTES = 512 * 1024 * 1024;
-
 /** Options for {@link fileMetadataRecords}. */
 export interface FileMetadataOptions {
   /** Do not hash regular files larger than this many bytes; default {@link MAX_HASH_BYTES}. */
   readonly maxHashBytes?: number;
 }
 
-const CHUNK_BYTES = 1024 * 1024;
-
 function errnoOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
-}
-
-function isMissing(error: unknown): boolean {
-  const code = errnoOf(error);
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 /**
@@ -55,15 +53,6 @@ export async function statFollowing(ctx: CollectContext, path: string): Promise<
   }
 }
 
-/** One line naming why a file could not be read, without host paths. */
-function describeError(error: unknown, path: string): string {
-  const code = errnoOf(error);
-  if (code === 'EACCES' || code === 'EPERM') return `permission denied: ${path}`;
-  if (code === 'ELOOP') return `too many levels of symbolic links: ${path}`;
-  if (code !== undefined) return `${code}: ${path}`;
-  return error instanceof TriageError ? error.message : `could not read ${path}`;
-}
-
 /** Opens for reading without updating the access time when the kernel lets us (owner or CAP_FOWNER). */
 async function openQuietly(hostPath: string): Promise<FileHandle> {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK;
@@ -77,38 +66,10 @@ async function openQuietly(hostPath: string): Promise<FileHandle> {
   return open(hostPath, flags);
 }
 
-/**
- * SHA-256 of an open file in 1 MiB chunks: memory stays bounded whatever the
- * size. Checks `signal` between chunks; gives null when the file grows past
- * `maxBytes` while being read (a log being written), so time is bounded too.
- */
-async function sha256Of(
-  handle: FileHandle,
-  maxBytes: number,
-  signal: AbortSignal | undefined,
-): Promise<string | null> {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  let total = 0;
-  for (;;) {
-    if (signal?.aborted) throw new TriageError('ABORTED', 'collection was aborted', { cause: signal.reason });
-    const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
-    if (bytesRead === 0) break;
-    total += bytesRead;
-    if (total > maxBytes) return null;
-    hash.update(buffer.subarray(0, bytesRead));
-  }
-  return hash.digest('hex');
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
 /** `st_mode` as the schema writes it: octal, at least six digits (`100755`). */
 export function formatMode(mode: number): string {
   return mode.toString(8).padStart(6, '0');
 }
-
-type Fields = Omit<FileMetadata, 'kind' | 'source' | 'collected_at'>;
 
 /**
  * Yields one `file_metadata` record per reference (references arrive
@@ -147,30 +108,15 @@ async function describeFile(
   ctx: CollectContext,
   reference: Reference,
   maxHashBytes: number,
-): Promise<Fields> {
+): Promise<FileMetadataFields> {
   const { path } = reference;
-  const empty: Fields = {
-    path,
-    exists: false,
-    size: null,
-    mode: null,
-    uid: null,
-    gid: null,
-    owner: null,
-    mtime: null,
-    atime: null,
-    ctime: null,
-    btime: null,
-    sha256: null,
-    referenced_by: [...reference.referencedBy],
-    error: null,
-  };
+  const empty = absentFileFields(path, reference.referencedBy);
   let onDisk: Stats | null;
   try {
     onDisk = await statFollowing(ctx, path);
   } catch (error) {
     ctx.error(path, error);
-    return { ...empty, error: describeError(error, path) };
+    return { ...empty, error: describeFileError(error, path) };
   }
 
   // Live, a process's /proc/PID/exe opens the very image it runs, deleted or not.
@@ -195,7 +141,7 @@ async function describeFile(
       handle = await openQuietly(readFrom);
       stats = await handle.stat();
     }
-    const fields: Fields = {
+    const fields: FileMetadataFields = {
       ...empty,
       exists: onDisk !== null,
       size: stats.size,
@@ -203,30 +149,22 @@ async function describeFile(
       uid: stats.uid,
       gid: stats.gid,
       owner: await ctx.userName(stats.uid),
-      mtime: iso(stats.mtimeMs),
-      atime: iso(stats.atimeMs),
-      ctime: iso(stats.ctimeMs),
-      btime: stats.birthtimeMs > 0 ? iso(stats.birthtimeMs) : null,
+      ...fileTimes(stats),
     };
     if (handle === null || !stats.isFile()) return fields;
-    if (stats.size > maxHashBytes) {
-      return { ...fields, error: `larger than ${maxHashBytes} bytes; not hashed` };
-    }
-    try {
-      const sha256 = await sha256Of(handle, maxHashBytes, ctx.signal);
-      if (sha256 === null)
-        return { ...fields, error: `grew past ${maxHashBytes} bytes while being read; not hashed` };
-      return { ...fields, sha256 };
-    } catch (error) {
-      if (error instanceof TriageError && error.code === 'ABORTED') throw error;
-      ctx.error(path, error);
-      return { ...fields, error: describeError(error, readLabel) };
-    }
+    const opened = handle;
+    // The handle stats came from is the one hashed; it is closed below.
+    return await hashFileFields(
+      ctx,
+      fields,
+      { path, label: readLabel, size: stats.size, open: async () => opened },
+      maxHashBytes,
+    );
   } catch (error) {
     if (error instanceof TriageError && error.code === 'ABORTED') throw error;
     if (isMissing(error)) return empty;
     ctx.error(path, error);
-    return { ...empty, exists: onDisk !== null, error: describeError(error, readLabel) };
+    return { ...empty, exists: onDisk !== null, error: describeFileError(error, readLabel) };
   } finally {
     await handle?.close();
   }

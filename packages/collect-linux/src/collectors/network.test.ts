@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { assertRecord, type NetworkConnection } from '@triage/artifact-schema';
+import type { CollectorError } from '@triage/collect-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectLinux } from '../collect.js';
-import type { CollectorError } from '../context.js';
 
 describe.runIf(process.platform === 'linux')('live sockets', () => {
   let server: Server;

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ArtifactRecord, assertRecord, type InstalledPackage } from '@triage/artifact-schema';
+import type { CollectorError } from '@triage/collect-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectLinux } from '../collect.js';
-import type { CollectorError } from '../context.js';
 import { buildFixtureRoot, FIXTURE_NOW } from '../testing/fixture-root/index.js';
 import { put } from '../testing/fixture-root/write.js';
 

@@ -7,9 +7,9 @@ import {
   type NetworkConnection,
   type Process,
 } from '@triage/artifact-schema';
+import type { CollectorError } from '@triage/collect-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { collectLinux } from '../collect.js';
-import type { CollectorError } from '../context.js';
 
 const LINUX = process.platform === 'linux';
 

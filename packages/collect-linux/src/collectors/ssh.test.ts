@@ -7,9 +7,9 @@ import {
   type SshAuthorizedKey,
   type SshKnownHost,
 } from '@triage/artifact-schema';
+import type { CollectorError } from '@triage/collect-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectLinux } from '../collect.js';
-import type { CollectorError } from '../context.js';
 import { FIXTURE_KEYS } from '../testing/fixture-root/accounts-user-files.js';
 import { buildFixtureRoot, FIXTURE_NOW } from '../testing/fixture-root/index.js';
 import { put } from '../testing/fixture-root/write.js';

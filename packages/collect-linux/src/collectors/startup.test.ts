@@ -7,9 +7,9 @@ import {
   type FileMetadata,
   type StartupItem,
 } from '@triage/artifact-schema';
+import type { CollectorError } from '@triage/collect-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectLinux } from '../collect.js';
-import type { CollectorError } from '../context.js';
 import { link, put } from '../testing/fixture-root/write.js';
 
 let root: string;

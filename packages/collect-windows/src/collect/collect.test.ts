@@ -13,11 +13,11 @@ import {
   type StartupItem,
   validateRecord,
 } from '@triage/artifact-schema';
+import type { CollectorError } from '@triage/collect-core';
 import { buildWindowsVolume, STAND_INS, type WindowsVolume } from '@triage/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NOW, windowsRoot } from '../testing/windows-root.js';
 import { collectWindows, type WindowsCollectOptions } from './collect.js';
-import type { CollectorError } from './context.js';
 
 interface Run {
   readonly records: ArtifactRecord[];

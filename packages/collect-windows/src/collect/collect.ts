@@ -3,37 +3,18 @@
  * schema records, each collector isolated, then `file_metadata` for the
  * programs the records named.
  */
-import { stat } from 'node:fs/promises';
-import {
-  ARTIFACT_KINDS,
-  type ArtifactKind,
-  type ArtifactRecord,
-  isArtifactKind,
-} from '@triage/artifact-schema';
+import type { ArtifactRecord } from '@triage/artifact-schema';
+import { type CollectOptions, checkRootDirectory, runCollectors, selectKinds } from '@triage/collect-core';
 import { TriageError } from '@triage/errors';
-import {
-  type CollectorError,
-  closeSharedState,
-  createContext,
-  createSharedState,
-  logHiveDiagnostics,
-  toCollectorError,
-} from './context.js';
+import { closeSharedState, createContext, createSharedState, logHiveDiagnostics } from './context.js';
 import { fileMetadataRecords, type Reference } from './files.js';
 import { WINDOWS_COLLECTORS } from './registry.js';
 
-/** Progress of {@link collectWindows}, once per collector started and at the end. */
-export interface WindowsCollectProgress {
-  /** The collector now running, or `file_metadata`, or `done`. */
-  readonly collector: string;
-  /** Records yielded so far. */
-  readonly records: number;
-  /** Collector errors so far. */
-  readonly errors: number;
-}
-
-/** Options for {@link collectWindows}. */
-export interface WindowsCollectOptions {
+/**
+ * Options for {@link collectWindows}: the volume, and what every collection
+ * takes. Kinds no Windows collector produces (process, …) yield nothing.
+ */
+export interface WindowsCollectOptions extends CollectOptions {
   /** The root of the Windows system volume on this machine: a mounted image, or the running system's drive. */
   readonly root: string;
   /** True when collecting the running system; default false. Recorded in `host_info.live`. */
@@ -46,18 +27,6 @@ export interface WindowsCollectOptions {
    * by their path below the root (`Windows\System32\config\SAM`, any case).
    */
   readonly exports?: Readonly<Record<string, string>>;
-  /** Only these kinds; default all. Kinds no Windows collector produces (process, …) yield nothing. */
-  readonly only?: readonly ArtifactKind[];
-  /** Clock for `collected_at`; default `() => new Date()`. */
-  readonly now?: () => Date;
-  /** Stops collection with `ABORTED`. */
-  readonly signal?: AbortSignal;
-  /** Called for each item-level or collector failure; collection goes on. */
-  readonly onError?: (error: CollectorError) => void;
-  /** Called with each log line (for the manifest's log). */
-  readonly onLog?: (line: string) => void;
-  /** Called as collectors start. */
-  readonly onProgress?: (progress: WindowsCollectProgress) => void;
 }
 
 /**
@@ -86,26 +55,8 @@ export async function* collectWindows(options: WindowsCollectOptions): AsyncGene
       context: { systemDrive },
     });
   }
-  const only = options.only ? new Set<ArtifactKind>(options.only) : undefined;
-  for (const kind of only ?? []) {
-    if (!isArtifactKind(kind)) {
-      throw new TriageError(
-        'INVALID_ARGUMENT',
-        `unknown artifact kind ${kind}; use one of ${ARTIFACT_KINDS.join(', ')}`,
-      );
-    }
-  }
-  const rootStats = await stat(root).catch(() => null);
-  if (!rootStats?.isDirectory()) {
-    throw new TriageError(
-      'NOT_FOUND',
-      `the root ${root} is not a directory; give the folder of the Windows volume`,
-      {
-        context: { root },
-      },
-    );
-  }
-  const onError = options.onError ?? (() => {});
+  const only = selectKinds(options.only);
+  await checkRootDirectory(root, 'give the folder of the Windows volume');
   const onLog = options.onLog ?? (() => {});
   const exports = new Map(
     Object.entries(options.exports ?? {}).map(([path, hostPath]) => [
@@ -126,80 +77,27 @@ export async function* collectWindows(options: WindowsCollectOptions): AsyncGene
       if (!onlyIfExists) entry.onlyIfExists = false;
     }
   };
-  let records = 0;
-  let errors = 0;
-  const countError = (error: CollectorError) => {
-    errors++;
-    onError(error);
-  };
-  const checkAbort = () => {
-    if (options.signal?.aborted) {
-      throw new TriageError('ABORTED', 'collection was aborted', { cause: options.signal.reason });
-    }
-  };
-  const contextFor = (collector: string) =>
-    createContext({
-      root,
-      live,
-      systemDrive,
-      now,
-      signal: options.signal,
-      collector,
-      onError: countError,
-      onLog,
-      onReference,
-      shared,
-    });
 
   onLog(
     `collecting Windows volume ${live ? '(live, from exported copies where locked)' : '(offline)'}, system drive ${systemDrive}`,
   );
   try {
-    for (const collector of WINDOWS_COLLECTORS) {
-      checkAbort();
-      const wanted = only ? collector.kinds.filter((k) => only.has(k)) : collector.kinds;
-      if (wanted.length === 0) continue;
-      options.onProgress?.({ collector: collector.name, records, errors });
-      const started = Date.now();
-      let yielded = 0;
-      try {
-        for await (const record of collector.collect(contextFor(collector.name))) {
-          checkAbort();
-          if (!wanted.includes(record.kind)) continue;
-          records++;
-          yielded++;
-          yield record;
-        }
-      } catch (error) {
-        if (error instanceof TriageError && error.code === 'ABORTED') throw error;
-        countError(toCollectorError(collector.name, undefined, error));
-      }
-      onLog(`${collector.name}: ${yielded} records in ${Date.now() - started} ms`);
-    }
-
-    if (!only || only.has('file_metadata')) {
-      checkAbort();
-      options.onProgress?.({ collector: 'file_metadata', records, errors });
-      const started = Date.now();
-      let yielded = 0;
-      try {
-        for await (const record of fileMetadataRecords(contextFor('file_metadata'), references.values())) {
-          checkAbort();
-          records++;
-          yielded++;
-          yield record;
-        }
-      } catch (error) {
-        if (error instanceof TriageError && error.code === 'ABORTED') throw error;
-        countError(toCollectorError('file_metadata', undefined, error));
-      }
-      onLog(`file_metadata: ${yielded} records in ${Date.now() - started} ms`);
-    }
-    await logHiveDiagnostics(shared, onLog);
+    yield* runCollectors({
+      collectors: WINDOWS_COLLECTORS,
+      fileMetadata: (ctx) => fileMetadataRecords(ctx, references.values()),
+      only,
+      live,
+      now,
+      signal: options.signal,
+      context: (base) => createContext({ ...base, root, systemDrive, onReference, shared }),
+      finish: () => logHiveDiagnostics(shared, onLog),
+      onError: options.onError,
+      onLog,
+      onProgress: options.onProgress,
+    });
   } finally {
     await closeSharedState(shared);
   }
-  options.onProgress?.({ collector: 'done', records, errors });
 }
 
 /** A program referenced by more records than this lists only the first ones in `referenced_by`. */

@@ -6,8 +6,12 @@
  */
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import type { ArtifactKind, ArtifactRecord } from '@triage/artifact-schema';
-import { TriageError, type TriageErrorCode } from '@triage/errors';
+import {
+  type BaseCollectContext,
+  type BaseContextOptions,
+  type Collector,
+  createBaseContext,
+} from '@triage/collect-core';
 import { openHive, type RegistryHive } from '../regf/hive.js';
 import type { ByteSource } from '../source.js';
 import {
@@ -21,18 +25,6 @@ import {
 } from './paths.js';
 import { isoOfMs } from './time.js';
 import { openVolumeFile, readVolumeFile, Volume, type VolumeEntry } from './volume.js';
-
-/** One collector failure, kept in the collection manifest; collection goes on. */
-export interface CollectorError {
-  /** The collector's name, e.g. `accounts`. */
-  readonly collector: string;
-  /** `PERMISSION_DENIED`, `NOT_FOUND`, `IO_ERROR`, `DATA_INVALID`, `INTERNAL`, … */
-  readonly code: TriageErrorCode;
-  /** One line; never file contents. */
-  readonly message: string;
-  /** The Windows path concerned, when there is one. */
-  readonly path?: string;
-}
 
 /** A file or folder of the volume, with its Windows path. */
 export interface VolumeFile {
@@ -87,16 +79,14 @@ export interface ReferenceOptions {
   readonly onlyIfExists?: boolean;
 }
 
-/** What every Windows collector is handed. */
-export interface WindowsCollectContext {
-  /** True when collecting the running system (from exported copies of the locked files). */
-  readonly live: boolean;
+/**
+ * What every Windows collector is handed: the system-independent context of
+ * `@triage/collect-core` (`live` is true when collecting the running system,
+ * from exported copies of the locked files) and the volume, its hives and profiles.
+ */
+export interface WindowsCollectContext extends BaseCollectContext {
   /** The system drive and the expansions of the machine-wide environment variables. */
   readonly env: WindowsEnvironment;
-  /** Stops collection; collectors check it between items. */
-  readonly signal: AbortSignal | undefined;
-  /** ISO time stamped on records as `collected_at`. */
-  now(): string;
   /** A file or folder by its path below the root (`Windows\System32\config\SAM`), case-insensitively; null when missing. */
   find(path: string): Promise<VolumeFile | null>;
   /** A file or folder by its absolute Windows path on the system drive; null when missing or on another drive. */
@@ -122,58 +112,12 @@ export interface WindowsCollectContext {
    * @returns the path, or null when it cannot be told (an unknown variable, a bare name not found)
    */
   programPath(command: string, env?: WindowsEnvironment): Promise<string | null>;
-  /** Reports an item-level failure and lets the collector go on. */
-  error(path: string | undefined, cause: unknown): void;
-  /** Adds a line to the collector log kept in the manifest (no secrets, no file contents). */
-  log(message: string): void;
   /** Asks for a `file_metadata` record (with SHA-256) of a program by its absolute Windows path; each path once. */
   reference(path: string, referencedBy: string, options?: ReferenceOptions): void;
-  /** Builds a record with `kind`, `source` and `collected_at` set. */
-  record<K extends ArtifactKind>(
-    kind: K,
-    source: string,
-    fields: Omit<Extract<ArtifactRecord, { kind: K }>, 'kind' | 'source' | 'collected_at'>,
-  ): Extract<ArtifactRecord, { kind: K }>;
 }
 
 /** One Windows collector: a name, the kinds it yields and the code that reads them. */
-export interface WindowsCollector {
-  /** Stable name used in error records and log lines. */
-  readonly name: string;
-  /** The record kinds it produces. */
-  readonly kinds: readonly ArtifactKind[];
-  /** Yields records; a throw ends only this collector and is reported as a {@link CollectorError}. */
-  collect(ctx: WindowsCollectContext): AsyncIterable<ArtifactRecord>;
-}
-
-const ERRNO_CODES: Readonly<Record<string, TriageErrorCode>> = {
-  EACCES: 'PERMISSION_DENIED',
-  EPERM: 'PERMISSION_DENIED',
-  ENOENT: 'NOT_FOUND',
-  ENOTDIR: 'NOT_FOUND',
-  ELOOP: 'DATA_INVALID',
-};
-
-/** Turns a thrown value into a {@link CollectorError} without leaking contents or host paths. */
-export function toCollectorError(
-  collector: string,
-  path: string | undefined,
-  cause: unknown,
-): CollectorError {
-  const base = path === undefined ? { collector } : { collector, path };
-  if (cause instanceof TriageError) return { ...base, code: cause.code, message: cause.message };
-  const errno = (cause as { code?: unknown } | null)?.code;
-  if (typeof errno === 'string' && errno in ERRNO_CODES) {
-    const code = ERRNO_CODES[errno] as TriageErrorCode;
-    const what =
-      code === 'PERMISSION_DENIED' ? 'permission denied' : code === 'NOT_FOUND' ? 'not found' : errno;
-    return { ...base, code, message: `${what}${path ? `: ${path}` : ''}` };
-  }
-  if (typeof errno === 'string')
-    return { ...base, code: 'IO_ERROR', message: `${errno}${path ? `: ${path}` : ''}` };
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return { ...base, code: 'INTERNAL', message: message.split('\n')[0] ?? 'failed' };
-}
+export interface WindowsCollector extends Collector<WindowsCollectContext> {}
 
 /** State shared by the collectors of one run: the volume, the hives, the profiles. */
 export interface SharedState {
@@ -187,15 +131,9 @@ export interface SharedState {
 }
 
 /** Options for {@link createContext}. */
-export interface ContextOptions {
+export interface ContextOptions extends BaseContextOptions {
   readonly root: string;
-  readonly live: boolean;
   readonly systemDrive: string;
-  readonly now: () => Date;
-  readonly signal?: AbortSignal | undefined;
-  readonly collector: string;
-  readonly onError: (error: CollectorError) => void;
-  readonly onLog: (line: string) => void;
   readonly onReference: (path: string, referencedBy: string, onlyIfExists: boolean) => void;
   readonly shared: SharedState;
 }
@@ -223,7 +161,7 @@ const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 
 /** Builds the context one collector runs with. */
 export function createContext(options: ContextOptions): WindowsCollectContext {
-  const { collector, shared, systemDrive } = options;
+  const { shared, systemDrive } = options;
   const env: WindowsEnvironment = { systemDrive };
   const windowsPathOf = (components: readonly string[]) => `${systemDrive}\\${components.join('\\')}`;
   const fileOf = (entry: VolumeEntry): VolumeFile => ({
@@ -252,10 +190,8 @@ export function createContext(options: ContextOptions): WindowsCollectContext {
   const find = (path: string) => findComponents(path.split('\\').filter((p) => p !== ''));
 
   const context: WindowsCollectContext = {
-    live: options.live,
+    ...createBaseContext(options),
     env,
-    signal: options.signal,
-    now: () => options.now().toISOString(),
     find,
     async findWindowsPath(path) {
       if (path.slice(0, 2).toLowerCase() !== systemDrive.toLowerCase() || path[2] !== '\\') return null;
@@ -316,17 +252,8 @@ export function createContext(options: ContextOptions): WindowsCollectContext {
       }
       return absoluteWindowsPath(program, commandEnv);
     },
-    error(path, cause) {
-      options.onError(toCollectorError(collector, path, cause));
-    },
-    log(message) {
-      options.onLog(`${collector}: ${message}`);
-    },
     reference(path, referencedBy, refOptions) {
       options.onReference(path, referencedBy, refOptions?.onlyIfExists ?? false);
-    },
-    record(kind, source, fields) {
-      return { kind, source, collected_at: options.now().toISOString(), ...fields } as never;
     },
   };
   return context;

@@ -5,14 +5,19 @@
  * chunks, as collect-linux does, with bounds on the size hashed and the
  * number of files.
  */
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import type { ArtifactRecord, FileMetadata } from '@triage/artifact-schema';
-import { TriageError } from '@triage/errors';
+import type { ArtifactRecord } from '@triage/artifact-schema';
+import {
+  absentFileFields,
+  describeFileError,
+  type FileMetadataFields,
+  fileTimes,
+  hashFileFields,
+  MAX_HASH_BYTES,
+} from '@triage/collect-core';
 import type { WindowsCollectContext } from './context.js';
 import { onSystemDrive } from './paths.js';
-import { isoOfMs } from './time.js';
 
 /** A program some record referenced, to be described and hashed once. */
 export interface Reference {
@@ -24,8 +29,6 @@ export interface Reference {
   onlyIfExists: boolean;
 }
 
-/** Files larger than this are described but not hashed: 512 MiB. */
-export const MAX_HASH_BYTES = 512 * 1024 * 1024;
 /** At most this many files are described in one run; the rest are counted in the log. */
 export const MAX_FILES = 20_000;
 
@@ -37,37 +40,7 @@ export interface FileMetadataOptions {
   readonly maxFiles?: number;
 }
 
-const CHUNK_BYTES = 1024 * 1024;
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0);
-
-type Fields = Omit<FileMetadata, 'kind' | 'source' | 'collected_at'>;
-
-async function sha256Of(
-  handle: FileHandle,
-  maxBytes: number,
-  signal: AbortSignal | undefined,
-): Promise<string | null> {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  let total = 0;
-  for (;;) {
-    if (signal?.aborted) throw new TriageError('ABORTED', 'collection was aborted', { cause: signal.reason });
-    const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
-    if (bytesRead === 0) break;
-    total += bytesRead;
-    if (total > maxBytes) return null;
-    hash.update(buffer.subarray(0, bytesRead));
-  }
-  return hash.digest('hex');
-}
-
-function describeError(error: unknown, path: string): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'EACCES' || code === 'EPERM') return `permission denied: ${path}`;
-  if (code === 'ELOOP') return `too many levels of symbolic links: ${path}`;
-  if (typeof code === 'string') return `${code}: ${path}`;
-  return error instanceof TriageError ? error.message : `could not read ${path}`;
-}
 
 /**
  * One `file_metadata` record per reference: `exists` false (every other
@@ -114,55 +87,35 @@ async function describe(
   ctx: WindowsCollectContext,
   reference: Reference,
   maxHashBytes: number,
-): Promise<Fields | null> {
+): Promise<FileMetadataFields | null> {
   const { path } = reference;
-  const empty: Fields = {
-    path,
-    exists: false,
-    size: null,
-    mode: null,
-    uid: null,
-    gid: null,
-    owner: null,
-    mtime: null,
-    atime: null,
-    ctime: null,
-    btime: null,
-    sha256: null,
-    referenced_by: [...reference.referencedBy],
-    error: null,
-  };
+  const empty = absentFileFields(path, reference.referencedBy);
   let found: Awaited<ReturnType<WindowsCollectContext['findWindowsPath']>>;
   try {
     found = await ctx.findWindowsPath(path);
   } catch (error) {
     ctx.error(path, error);
-    return { ...empty, error: describeError(error, path) };
+    return { ...empty, error: describeFileError(error, path) };
   }
   if (found === null) return reference.onlyIfExists ? null : empty;
-  const { stats } = found;
-  const fields: Fields = {
-    ...empty,
-    exists: true,
-    size: stats.size,
-    mtime: isoOfMs(stats.mtimeMs),
-    atime: isoOfMs(stats.atimeMs),
-    ctime: isoOfMs(stats.ctimeMs),
-    btime: stats.birthtimeMs > 0 ? isoOfMs(stats.birthtimeMs) : null,
-  };
+  const { hostPath, stats } = found;
+  const fields: FileMetadataFields = { ...empty, exists: true, size: stats.size, ...fileTimes(stats) };
   if (!stats.isFile()) return { ...fields, error: 'not a regular file; not hashed' };
-  if (stats.size > maxHashBytes) return { ...fields, error: `larger than ${maxHashBytes} bytes; not hashed` };
   let handle: FileHandle | undefined;
   try {
-    handle = await open(found.hostPath, READ_FLAGS);
-    const sha256 = await sha256Of(handle, maxHashBytes, ctx.signal);
-    if (sha256 === null)
-      return { ...fields, error: `grew past ${maxHashBytes} bytes while being read; not hashed` };
-    return { ...fields, sha256 };
-  } catch (error) {
-    if (error instanceof TriageError && error.code === 'ABORTED') throw error;
-    ctx.error(path, error);
-    return { ...fields, error: describeError(error, path) };
+    return await hashFileFields(
+      ctx,
+      fields,
+      {
+        path,
+        size: stats.size,
+        open: async () => {
+          handle = await open(hostPath, READ_FLAGS);
+          return handle;
+        },
+      },
+      maxHashBytes,
+    );
   } finally {
     await handle?.close();
   }

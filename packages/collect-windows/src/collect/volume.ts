@@ -12,7 +12,7 @@ import { constants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { TriageError } from '@triage/errors';
-import type { ByteSource } from '../source.js';
+import { type ByteSource, handleSource } from '../source.js';
 
 /** A file or folder found in the volume. */
 export interface VolumeEntry {
@@ -195,17 +195,7 @@ export async function openVolumeFile(hostPath: string, shown: string): Promise<B
     await handle.close();
     throw error;
   }
-  return {
-    name: shown,
-    size,
-    read: async (offset, length) => {
-      if (offset >= size || length <= 0) return new Uint8Array(0);
-      const buffer = Buffer.allocUnsafe(Math.min(length, size - offset));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
-      return buffer.subarray(0, bytesRead);
-    },
-    close: () => handle.close(),
-  };
+  return handleSource(handle, size, shown);
 }
 
 /**

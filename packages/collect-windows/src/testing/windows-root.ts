@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { ArtifactRecord } from '@triage/artifact-schema';
+import { type CollectorError, toCollectorError } from '@triage/collect-core';
 import {
-  type CollectorError,
   closeSharedState,
   createContext,
   createSharedState,
-  toCollectorError,
   type WindowsCollector,
 } from '../collect/context.js';
 import { fileMetadataRecords, type Reference } from '../collect/files.js';

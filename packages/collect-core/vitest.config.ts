@@ -1,0 +1,3 @@
+import { triageProject } from '../../vitest.shared.ts';
+
+export default triageProject(import.meta.url);
