@@ -97,6 +97,13 @@ export {
 } from './shimcache/shimcache.js';
 export { type ByteSource, bufferSource, fileSource } from './source.js';
 export {
+  type JobDiagnostic,
+  type JobFile,
+  type JobTrigger,
+  type JobTriggerType,
+  parseJobFile,
+} from './tasks/job.js';
+export {
   parseTaskXml,
   type TaskAction,
   type TaskPrincipal,

@@ -123,7 +123,8 @@ describe('collectWindows over the volume built from the samples', () => {
       run_once_key: 2,
       winlogon: 2,
       ifeo_debugger: 1,
-      scheduled_task: 4,
+      // 4 task XML files, and the legacy wintask.job.
+      scheduled_task: 5,
       // 3 common shortcuts, 13 in x's folder.
       startup_folder: 16,
     });

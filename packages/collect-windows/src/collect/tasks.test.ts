@@ -116,4 +116,22 @@ describe('scheduled_tasks', () => {
       ['\\Two (action 2)', 'C:\\b.exe -x'],
     ]);
   });
+
+  it('a legacy Task Scheduler 1.0 .job file is one item, and a broken one an error entry', async () => {
+    const { items, errors } = await tasks({
+      'Windows/Tasks/wintask.job': { sample: 'tasks_legacy/wintask.job' },
+      'Windows/Tasks/broken.job': 'not a job',
+    });
+    const job = items.find((i) => i.path === 'C:\\Windows\\Tasks\\wintask.job');
+    expect(job).toMatchObject({
+      mechanism: 'scheduled_task',
+      name: '\\wintask.job',
+      command: 'C:\\Program Files (x86)\\Google\\Update\\GoogleUpdate.exe /ua /installsource scheduler',
+      schedule: 'daily from 2013-07-12 15:42 every 60 min',
+      enabled: true,
+      hidden: false,
+      user: null,
+    });
+    expect(errors.map((e) => e.path)).toEqual(['C:\\Windows\\Tasks\\broken.job']);
+  });
 });

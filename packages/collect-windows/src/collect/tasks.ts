@@ -1,11 +1,13 @@
 /**
  * Scheduled tasks: every file under `Windows\System32\Tasks` (folders
  * walked, bounded), read with `parseTaskXml`, one `startup_item` per
- * action. An `exec` action's command and arguments are its command; a COM
+ * action; then the legacy Task Scheduler 1.0 jobs, `Windows\Tasks\*.job`,
+ * read with `parseJobFile`, one `startup_item` each. An `exec` action's command and arguments are its command; a COM
  * handler's class is looked up in SOFTWARE (`Classes\CLSID\{…}\InprocServer32`)
  * for the DLL it loads.
  */
 import type { ArtifactRecord } from '@triage/artifact-schema';
+import { type JobFile, type JobTrigger, parseJobFile } from '../tasks/job.js';
 import { parseTaskXml, type TaskAction, type TaskTrigger, type TaskXml } from '../tasks/task-xml.js';
 import type { VolumeFile, WindowsCollectContext, WindowsCollector } from './context.js';
 import { referencedProgram, startupFields } from './startup.js';
@@ -14,6 +16,8 @@ import { textValue } from './values.js';
 
 /** Where the Task Scheduler keeps its task files, below the volume root. */
 export const TASKS_FOLDER = 'Windows\\System32\\Tasks';
+/** Where Task Scheduler 1.0 keeps its `.job` files. */
+export const JOBS_FOLDER = 'Windows\\Tasks';
 /** Folders deeper than this below the Tasks folder are not walked. */
 const MAX_DEPTH = 16;
 /** At most this many task files are read. */
@@ -125,7 +129,74 @@ async function* taskItems(
   }
 }
 
+/** One line for a legacy job's triggers, e.g. `daily from 2013-07-12 15:42 every 60 min`. */
+function jobSchedule(triggers: readonly JobTrigger[]): string | null {
+  if (triggers.length === 0) return null;
+  return triggers
+    .map((t) => {
+      const parts = [String(t.type)];
+      if (t.beginDate !== null) parts.push(`from ${t.beginDate} ${t.startTime}`);
+      if (t.intervalMinutes > 0) parts.push(`every ${t.intervalMinutes} min`);
+      if (t.endDate !== null) parts.push(`until ${t.endDate}`);
+      if (t.disabled) parts.push('(disabled)');
+      return parts.join(' ');
+    })
+    .join('; ');
+}
+
+async function* collectJobs(ctx: WindowsCollectContext): AsyncGenerator<ArtifactRecord> {
+  const folder = await ctx.find(JOBS_FOLDER);
+  if (folder === null) return;
+  let left = MAX_TASKS;
+  for (const file of await ctx.list(folder)) {
+    if (!file.stats.isFile() || !/\.job$/i.test(file.path)) continue;
+    if (left-- <= 0) {
+      ctx.log(`stopped after ${MAX_TASKS} .job files`);
+      return;
+    }
+    let job: JobFile;
+    try {
+      job = parseJobFile(await ctx.readBytes(file, MAX_TASK_BYTES));
+    } catch (error) {
+      ctx.error(file.path, error);
+      continue;
+    }
+    if (job.diagnostics.length > 0)
+      ctx.log(`${file.path}: ${job.diagnostics.length} problems (first: ${job.diagnostics[0]?.message})`);
+    const name = `\\${file.components[file.components.length - 1] ?? file.path}`;
+    const command =
+      job.applicationName === ''
+        ? null
+        : job.parameters
+          ? `${job.applicationName} ${job.parameters}`
+          : job.applicationName;
+    yield ctx.record(
+      'startup_item',
+      file.path,
+      startupFields({
+        mechanism: 'scheduled_task',
+        name,
+        path: file.path,
+        // A .job file names its author, not the account it runs as (that is in the scheduler's secrets).
+        user: null,
+        command,
+        executable:
+          job.applicationName === '' ? null : await referencedProgram(ctx, `"${job.applicationName}"`, name),
+        schedule: jobSchedule(job.triggers),
+        enabled: !job.disabled,
+        file_mtime: isoOfMs(file.stats.mtimeMs),
+        hidden: job.hidden,
+      }),
+    );
+  }
+}
+
 async function* collectTasks(ctx: WindowsCollectContext): AsyncGenerator<ArtifactRecord> {
+  yield* collectXmlTasks(ctx);
+  yield* collectJobs(ctx);
+}
+
+async function* collectXmlTasks(ctx: WindowsCollectContext): AsyncGenerator<ArtifactRecord> {
   const folder = await ctx.find(TASKS_FOLDER);
   if (folder === null) {
     ctx.log(`no ${TASKS_FOLDER} folder`);
@@ -149,7 +220,7 @@ async function* collectTasks(ctx: WindowsCollectContext): AsyncGenerator<Artifac
   if (budget.left <= 0) ctx.log(`stopped after ${MAX_TASKS} task files`);
 }
 
-/** Scheduled tasks (Task Scheduler 2.0 XML files). */
+/** Scheduled tasks (Task Scheduler 2.0 XML files and 1.0 `.job` files). */
 export const scheduledTasksCollector: WindowsCollector = {
   name: 'scheduled_tasks',
   kinds: ['startup_item'],
