@@ -23,8 +23,8 @@ import { debianParsers } from '@triage/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHive } from '../regf/hive.js';
 import { bufferSource } from '../source.js';
-import { buildHive, le32 } from '../testing/hive-builder.js';
 import { listSamples, readSample } from '../testing/sample-files.js';
+import { buildSystemHive } from '../testing/shimcache-builder.js';
 import { parseAppCompatCache, readShimCache, type ShimCache, type ShimCacheEntry } from './shimcache.js';
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
@@ -252,29 +252,11 @@ function compare(cache: ShimCache, rip: RipReport, value: Uint8Array): Compariso
 
 /** A v1.3 SYSTEM hive (data in one cell, which Parse::Win32Registry reads) with the value under ControlSet001. */
 function wrap(value: Uint8Array, keyName: string): Uint8Array {
-  return buildHive(
-    {
-      name: 'ROOT',
-      subkeys: [
-        { name: 'Select', values: [{ name: 'Current', type: 4, data: le32(1) }] },
-        {
-          name: 'ControlSet001',
-          subkeys: [
-            {
-              name: 'Control',
-              subkeys: [
-                {
-                  name: 'Session Manager',
-                  subkeys: [{ name: keyName, values: [{ name: 'AppCompatCache', type: 3, data: value }] }],
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    },
+  return buildSystemHive(
+    1,
+    { ControlSet001: { key: keyName, data: value } },
     { minorVersion: 3, fileName: '\\SystemRoot\\System32\\Config\\SYSTEM' },
-  ).bytes;
+  );
 }
 
 /** Per file: entries compared and the disagreements each rule explains (all others fail the test). */

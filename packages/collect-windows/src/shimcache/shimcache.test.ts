@@ -9,9 +9,9 @@ import { isTriageError } from '@triage/errors';
 import { describe, expect, it } from 'vitest';
 import { openHive } from '../regf/hive.js';
 import { bufferSource } from '../source.js';
-import { type BuildKey, buildHive, le32 } from '../testing/hive-builder.js';
 import { filetime } from '../testing/lnk-builder.js';
 import {
+  buildSystemHive,
   buildTableCache,
   buildWin8Cache,
   buildWin10Cache,
@@ -506,38 +506,7 @@ function systemHive(
   current: number | undefined,
   sets: Record<string, { key?: string; data: Uint8Array; type?: number }>,
 ) {
-  const subkeys: BuildKey[] = [];
-  if (current !== undefined) {
-    subkeys.push({
-      name: 'Select',
-      values: [
-        { name: 'Current', type: 4, data: le32(current) },
-        { name: 'Default', type: 4, data: le32(1) },
-      ],
-    });
-  }
-  for (const [name, value] of Object.entries(sets)) {
-    subkeys.push({
-      name,
-      subkeys: [
-        {
-          name: 'Control',
-          subkeys: [
-            {
-              name: 'Session Manager',
-              subkeys: [
-                {
-                  name: value.key ?? 'AppCompatCache',
-                  values: [{ name: 'AppCompatCache', type: value.type ?? 3, data: value.data }],
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    });
-  }
-  return openHive(bufferSource(buildHive({ name: 'ROOT', subkeys }).bytes, 'SYSTEM'));
+  return openHive(bufferSource(buildSystemHive(current, sets), 'SYSTEM'));
 }
 
 describe('readShimCache', () => {

@@ -20,10 +20,9 @@ import { openHive } from '../regf/hive.js';
 import { parseAppCompatCache, readShimCache, type ShimCache } from '../shimcache/shimcache.js';
 import { bufferSource } from '../source.js';
 import { type FuzzOptions, type FuzzReport, mutate } from './fuzz-small.js';
-import { buildHive, le32 } from './hive-builder.js';
 import { listSamples, readSample } from './sample-files.js';
 import { prng } from './seeded-random.js';
-import { buildTableCache, buildWin8Cache, buildWin10Cache } from './shimcache-builder.js';
+import { buildSystemHive, buildTableCache, buildWin8Cache, buildWin10Cache } from './shimcache-builder.js';
 
 /** What a ShimCache fuzz run saw, beyond {@link FuzzReport}. */
 export interface FuzzShimCacheReport extends FuzzReport {
@@ -133,29 +132,8 @@ function mutateSeed(seed: Seed, random: () => number): { bytes: Uint8Array; desc
 
 /** The value in a SYSTEM-like hive, read back with `readShimCache`. */
 async function viaHive(bytes: Uint8Array): Promise<ShimCache> {
-  const built = buildHive({
-    name: 'ROOT',
-    subkeys: [
-      { name: 'Select', values: [{ name: 'Current', type: 4, data: le32(1) }] },
-      {
-        name: 'ControlSet001',
-        subkeys: [
-          {
-            name: 'Control',
-            subkeys: [
-              {
-                name: 'Session Manager',
-                subkeys: [
-                  { name: 'AppCompatCache', values: [{ name: 'AppCompatCache', type: 3, data: bytes }] },
-                ],
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  });
-  const cache = await readShimCache(await openHive(bufferSource(built.bytes, 'fuzz SYSTEM')));
+  const built = buildSystemHive(1, { ControlSet001: { data: bytes } });
+  const cache = await readShimCache(await openHive(bufferSource(built, 'fuzz SYSTEM')));
   if (!cache) throw new Error('readShimCache found no value in the hive built around it');
   return cache;
 }

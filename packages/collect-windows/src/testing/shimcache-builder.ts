@@ -7,6 +7,7 @@
  * bytes and where each entry (and its path) was written, so a test can damage
  * exactly one field.
  */
+import { type BuildHiveOptions, type BuildKey, buildHive, le32 } from './hive-builder.js';
 import { Bytes } from './lnk-builder.js';
 
 /** 2022-06-18T04:26:40Z as a FILETIME. */
@@ -213,4 +214,51 @@ export function poke32(bytes: Uint8Array, offset: number, value: number): void {
 /** Writes a little-endian u16 into built bytes (for damage). */
 export function poke16(bytes: Uint8Array, offset: number, value: number): void {
   new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint16(offset, value, true);
+}
+
+/**
+ * A SYSTEM hive holding AppCompatCache values: `Select` with `Current`
+ * (left out when undefined) and `Default` 1, and per control set its value
+ * under `Control\Session Manager\<key>` (`AppCompatCache`, or
+ * `AppCompatibility` as on XP).
+ */
+export function buildSystemHive(
+  current: number | undefined,
+  sets: Readonly<
+    Record<string, { readonly key?: string; readonly data: Uint8Array; readonly type?: number }>
+  >,
+  options: BuildHiveOptions = {},
+): Uint8Array {
+  const subkeys: BuildKey[] = [];
+  if (current !== undefined) {
+    subkeys.push({
+      name: 'Select',
+      values: [
+        { name: 'Current', type: 4, data: le32(current) },
+        { name: 'Default', type: 4, data: le32(1) },
+      ],
+    });
+  }
+  for (const [name, value] of Object.entries(sets)) {
+    subkeys.push({
+      name,
+      subkeys: [
+        {
+          name: 'Control',
+          subkeys: [
+            {
+              name: 'Session Manager',
+              subkeys: [
+                {
+                  name: value.key ?? 'AppCompatCache',
+                  values: [{ name: 'AppCompatCache', type: value.type ?? 3, data: value.data }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+  }
+  return buildHive({ name: 'ROOT', subkeys }, options).bytes;
 }
